@@ -1,0 +1,117 @@
+"""councilplans command line: ingest a folder of council plan PDFs into a database and query it."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+app = typer.Typer(
+    help="Turn published council plan PDFs into a database of actions, leads, deadlines, RAG ratings and KPIs.",
+    no_args_is_help=True, add_completion=False,
+)
+console = Console(stderr=True)
+DB_HELP = "SQLAlchemy URL of the database, e.g. sqlite:///data/councilplans.db or postgresql+psycopg://user@host/db."
+
+
+def default_db() -> str:
+    return os.environ.get("DATABASE_URL", "sqlite:///data/councilplans.db")
+
+
+@app.command()
+def run(
+    folder: Path = typer.Argument(..., exists=True, file_okay=False, help="Folder of PDFs (searched recursively)."),
+    db: str = typer.Option(None, "--db", help=DB_HELP + " Default: $DATABASE_URL or sqlite:///data/councilplans.db."),
+    workers: int = typer.Option(0, "--workers", "-j", help="Worker processes for extraction (0 = one per core)."),
+    force: bool = typer.Option(False, "--force", help="Re-process documents already loaded by this version."),
+    cache: Path = typer.Option(Path("data/cache"), "--cache", help="Folder for per-stage JSON results, keyed by sha256."),
+) -> None:
+    """Extract, normalise and load every PDF in FOLDER.
+
+    Documents are keyed by their sha256: re-running on the same folder skips documents already
+    loaded by this version; new or changed files are processed; each document is written in
+    one transaction. Files that are not readable PDFs (empty, corrupt, encrypted, HTML, scanned)
+    are reported by name with a reason and recorded in ingest_errors; the batch goes on.
+
+    Exit status: 0 when every file was loaded or already current, 1 when some files were
+    reported as errors (the rest were loaded), 2 on a usage error.
+    """
+    from .pipeline import find_pdfs, run_pipeline
+
+    url = db or default_db()
+    total = len(find_pdfs(folder))
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), TextColumn("{task.fields[current]}"), console=console,
+                  disable=not console.is_terminal and not os.environ.get("COUNCILPLANS_PROGRESS")) as bar:
+        task = bar.add_task("ingesting", total=total, current="")
+
+        def advance(name: str, skipped: bool) -> None:
+            bar.update(task, advance=1, current=f"{'skipped ' if skipped else ''}{name}")
+
+        summary = run_pipeline(folder, url, workers=workers or None, force=force, cache_dir=cache, progress=advance)
+    print_summary(summary)
+    raise typer.Exit(1 if summary.failed else 0)
+
+
+def print_summary(summary) -> None:
+    if summary.documents:
+        table = Table(title="Loaded documents")
+        for col in ("document", "actions+tasks", "KPI rows", "layout"):
+            table.add_column(col)
+        for name, actions, measures, layout in sorted(summary.documents):
+            table.add_row(name, str(actions), str(measures), layout)
+        console.print(table)
+    if summary.errors:
+        table = Table(title="Files not loaded", style="red")
+        for col in ("file", "stage", "reason"):
+            table.add_column(col)
+        for name, stage, reason in summary.errors:
+            table.add_row(name, stage, reason)
+        console.print(table)
+    console.print(
+        f"run {summary.run_id}: {summary.files_seen} files, {summary.inserted} loaded, "
+        f"{summary.unchanged} unchanged, {summary.failed} failed, {summary.extracted} extracted, "
+        f"{summary.actions} action rows written")
+
+
+@app.command()
+def errors(db: str = typer.Option(None, "--db", help=DB_HELP)) -> None:
+    """List files that could not be loaded (the quarantine), newest first."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from load import open_database
+    from load.models import IngestError
+
+    engine = open_database(db or default_db())
+    table = Table(title="Ingest errors")
+    for col in ("when", "run", "file", "stage", "reason"):
+        table.add_column(col)
+    with Session(engine) as session:
+        for err in session.scalars(select(IngestError).order_by(IngestError.id.desc())):
+            table.add_row(f"{err.at:%Y-%m-%d %H:%M}", str(err.run_id), err.file_name, err.stage, err.reason)
+    Console().print(table)
+
+
+@app.command()
+def score(
+    folder: Path = typer.Argument(Path("samples"), exists=True, file_okay=False,
+                                  help="Folder of PDFs each with a <name>.expected.json beside it."),
+    db: str = typer.Option(None, "--db", help=DB_HELP + " Default: a fresh SQLite file in data/score.db."),
+    misses: int = typer.Option(0, "--misses", help="Also list up to N unmatched expected records per document."),
+) -> None:
+    """Run the pipeline over FOLDER and compare the database with the expected JSON files."""
+    from .pipeline import run_pipeline
+    from .scoring import print_scores, score_folder
+
+    url = db or "sqlite:///data/score.db"
+    run_pipeline(folder, url, force=True, cache_dir=None)
+    print_scores(score_folder(folder, url), Console(width=160), misses)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,75 @@
+"""Stage-1 output: what a PDF holds, with the geometry needed to trace every value back.
+
+These models are the contract between extract/ and normalise/; they serialise to JSON so a
+later stage can be re-run from the cache without touching the PDF again.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+EXTRACTOR_VERSION = "0.3.0"
+
+BBox = tuple[float, float, float, float]  # x0, top, x1, bottom in PDF points, origin top-left
+
+
+class TextLine(BaseModel):
+    """One visual line of text: the unit for aligning stacked tasks with their deadlines."""
+
+    text: str
+    bbox: BBox
+
+
+class Cell(BaseModel):
+    """A ruled table cell; spans are counted in the table's own column/row grid."""
+
+    row: int
+    col: int
+    row_span: int = 1
+    col_span: int = 1
+    bbox: BBox
+    lines: list[TextLine] = Field(default_factory=list)
+    fill: tuple[float, float, float] | None = None  # RGB 0..1 of the cell's shading
+
+    @property
+    def text(self) -> str:
+        return "\n".join(line.text for line in self.lines)
+
+
+class ExtractedTable(BaseModel):
+    page: int  # 1-based
+    bbox: BBox
+    n_rows: int
+    n_cols: int
+    cells: list[Cell]
+    open_bottom: bool = False  # no rule under the last row: the row goes on over the page break
+
+    def grid(self) -> list[list[Cell | None]]:
+        """Row-major grid where each cell appears at its top-left position only."""
+        out: list[list[Cell | None]] = [[None] * self.n_cols for _ in range(self.n_rows)]
+        for cell in self.cells:
+            out[cell.row][cell.col] = cell
+        return out
+
+
+class ExtractedPage(BaseModel):
+    number: int  # 1-based
+    width: float
+    height: float
+    rotation: int = 0
+    lines: list[TextLine] = Field(default_factory=list)  # text outside tables
+    tables: list[ExtractedTable] = Field(default_factory=list)
+    has_text_layer: bool = True
+
+
+class ExtractedDocument(BaseModel):
+    file_name: str
+    sha256: str
+    page_count: int
+    extractor_version: str = EXTRACTOR_VERSION
+    pages: list[ExtractedPage]
+    warnings: list[str] = Field(default_factory=list)
+
+    @property
+    def tables(self) -> list[ExtractedTable]:
+        return [t for p in self.pages for t in p.tables]

@@ -1,0 +1,11 @@
+"""Stage 3: PlanDocument -> database (SQLAlchemy models, analyst views, idempotent loads)."""
+
+from .db import (
+    DEFAULT_URL, drop_document, finish_run, is_current, load_document, open_database, record_error,
+    start_run, touch_document,
+)
+
+__all__ = [
+    "DEFAULT_URL", "drop_document", "finish_run", "is_current", "load_document", "open_database",
+    "record_error", "start_run", "touch_document",
+]

@@ -1,0 +1,214 @@
+"""SQLAlchemy 2 models: documents, priorities, actions/tasks, leads, measures, provenance, runs."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+from sqlalchemy import JSON, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Document(Base):
+    __tablename__ = "documents"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    file_name: Mapped[str] = mapped_column(String(500))
+    title: Mapped[str | None] = mapped_column(Text)
+    council: Mapped[str | None] = mapped_column(String(200))
+    committee: Mapped[str | None] = mapped_column(String(200))
+    doc_type: Mapped[str | None] = mapped_column(String(50))
+    plan_period: Mapped[str | None] = mapped_column(String(100))
+    period_start: Mapped[date | None] = mapped_column(Date)
+    period_end: Mapped[date | None] = mapped_column(Date)
+    status_as_of: Mapped[date | None] = mapped_column(Date)
+    page_count: Mapped[int] = mapped_column(Integer)
+    extractor_version: Mapped[str] = mapped_column(String(20))
+    normaliser_version: Mapped[str] = mapped_column(String(20))
+    layout: Mapped[str] = mapped_column(String(20), default="known")  # known | generic | empty
+    warnings: Mapped[list] = mapped_column(JSON, default=list)
+    ingested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    files: Mapped[list[DocumentFile]] = relationship(back_populates="document", cascade="all, delete-orphan")
+    priorities: Mapped[list[PriorityRow]] = relationship(cascade="all, delete-orphan")
+    actions: Mapped[list[Action]] = relationship(cascade="all, delete-orphan", foreign_keys="Action.document_id")
+    measures: Mapped[list[MeasureRow]] = relationship(cascade="all, delete-orphan")
+    generic_tables: Mapped[list[GenericTableRow]] = relationship(cascade="all, delete-orphan")
+
+
+class DocumentFile(Base):
+    """Every name a document was seen under (the same bytes may be saved twice)."""
+
+    __tablename__ = "document_files"
+    __table_args__ = (UniqueConstraint("document_id", "path"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
+    path: Mapped[str] = mapped_column(String(1000))
+    first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    document: Mapped[Document] = relationship(back_populates="files")
+
+
+class PriorityRow(Base):
+    __tablename__ = "priorities"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
+    ref: Mapped[str | None] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(Text)
+    theme: Mapped[str | None] = mapped_column(Text)
+    page: Mapped[int | None] = mapped_column(Integer)
+
+
+class Action(Base):
+    """One action, task or priority area; tasks point at their action through parent_id."""
+
+    __tablename__ = "actions"
+    __table_args__ = (
+        Index("ix_actions_doc_seq", "document_id", "seq"),
+        Index("ix_actions_rag", "rag"),
+        Index("ix_actions_deadline", "deadline_end"),
+        Index("ix_actions_priority", "document_id", "priority_ref"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)  # document order
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("actions.id", ondelete="CASCADE"))
+    ref: Mapped[str | None] = mapped_column(String(20))
+    parent_ref: Mapped[str | None] = mapped_column(String(20))
+    level: Mapped[str] = mapped_column(String(20))
+    priority_ref: Mapped[str | None] = mapped_column(String(20))
+    text: Mapped[str] = mapped_column(Text)
+    flags: Mapped[list] = mapped_column(JSON, default=list)
+    leads: Mapped[str | None] = mapped_column(Text)  # canonical titles joined by '; '
+    leads_raw: Mapped[str | None] = mapped_column(Text)
+    deadline_raw: Mapped[str | None] = mapped_column(Text)
+    deadline_kind: Mapped[str] = mapped_column(String(20))
+    deadline_start: Mapped[date | None] = mapped_column(Date)
+    deadline_end: Mapped[date | None] = mapped_column(Date)
+    rag: Mapped[str | None] = mapped_column(String(10))
+    rag_source: Mapped[str | None] = mapped_column(String(20))
+    rag_conflict: Mapped[str | None] = mapped_column(Text)
+    progress: Mapped[str | None] = mapped_column(Text)
+    next_steps: Mapped[str | None] = mapped_column(Text)
+    measure_of_success: Mapped[str | None] = mapped_column(Text)
+    detail: Mapped[str | None] = mapped_column(Text)
+    agency: Mapped[str | None] = mapped_column(Text)
+    page: Mapped[int | None] = mapped_column(Integer)
+
+    parent: Mapped[Action | None] = relationship(remote_side=[id], foreign_keys=[parent_id])
+    lead_links: Mapped[list[ActionLead]] = relationship(cascade="all, delete-orphan")
+    provenance: Mapped[list[ProvenanceRow]] = relationship(cascade="all, delete-orphan")
+
+
+class LeadRow(Base):
+    """A canonical role (and organisation) shared by every action it leads, across documents."""
+
+    __tablename__ = "leads"
+    __table_args__ = (UniqueConstraint("role", "organisation"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    role: Mapped[str] = mapped_column(String(500), index=True)
+    organisation: Mapped[str | None] = mapped_column(String(500))
+
+
+class ActionLead(Base):
+    __tablename__ = "action_leads"
+    action_id: Mapped[int] = mapped_column(ForeignKey("actions.id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id"), index=True)
+    raw: Mapped[str] = mapped_column(Text)
+    canonical: Mapped[bool] = mapped_column(default=False)
+
+
+class ProvenanceRow(Base):
+    """Where each extracted value of an action was read: page and box in PDF points."""
+
+    __tablename__ = "provenance"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    action_id: Mapped[int] = mapped_column(ForeignKey("actions.id", ondelete="CASCADE"), index=True)
+    field: Mapped[str] = mapped_column(String(40))
+    page: Mapped[int] = mapped_column(Integer)
+    x0: Mapped[float | None] = mapped_column(Float)
+    top: Mapped[float | None] = mapped_column(Float)
+    x1: Mapped[float | None] = mapped_column(Float)
+    bottom: Mapped[float | None] = mapped_column(Float)
+
+
+class MeasureRow(Base):
+    __tablename__ = "measures"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    ref: Mapped[str | None] = mapped_column(String(20))
+    priority_ref: Mapped[str | None] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(Text)
+    rag: Mapped[str | None] = mapped_column(String(10))
+    page: Mapped[int | None] = mapped_column(Integer)
+    values: Mapped[list[MeasureValueRow]] = relationship(cascade="all, delete-orphan")
+
+
+class MeasureValueRow(Base):
+    __tablename__ = "measure_values"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    measure_id: Mapped[int] = mapped_column(ForeignKey("measures.id", ondelete="CASCADE"), index=True)
+    column_label: Mapped[str] = mapped_column(Text)
+    value_raw: Mapped[str] = mapped_column(Text)
+    value_num: Mapped[float | None] = mapped_column(Float)
+    period_label: Mapped[str | None] = mapped_column(String(40))
+    value_kind: Mapped[str] = mapped_column(String(20))
+    page: Mapped[int | None] = mapped_column(Integer)
+    x0: Mapped[float | None] = mapped_column(Float)
+    top: Mapped[float | None] = mapped_column(Float)
+    x1: Mapped[float | None] = mapped_column(Float)
+    bottom: Mapped[float | None] = mapped_column(Float)
+
+
+class GenericTableRow(Base):
+    """Tables of unknown layout, kept as header + rows so nothing is silently dropped."""
+
+    __tablename__ = "generic_tables"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
+    page: Mapped[int] = mapped_column(Integer)
+    header: Mapped[list] = mapped_column(JSON)
+    rows: Mapped[list] = mapped_column(JSON)
+
+
+class ActionLink(Base):
+    __tablename__ = "action_links"
+    __table_args__ = (UniqueConstraint("action_id", "linked_action_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    action_id: Mapped[int] = mapped_column(ForeignKey("actions.id", ondelete="CASCADE"), index=True)
+    linked_action_id: Mapped[int] = mapped_column(ForeignKey("actions.id", ondelete="CASCADE"), index=True)
+    score: Mapped[float] = mapped_column(Float)
+    method: Mapped[str] = mapped_column(String(40))
+
+
+class IngestRun(Base):
+    __tablename__ = "ingest_runs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    folder: Mapped[str] = mapped_column(Text)
+    files_seen: Mapped[int] = mapped_column(Integer, default=0)
+    extracted: Mapped[int] = mapped_column(Integer, default=0)
+    inserted: Mapped[int] = mapped_column(Integer, default=0)
+    unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class IngestError(Base):
+    __tablename__ = "ingest_errors"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("ingest_runs.id", ondelete="SET NULL"), index=True)
+    file_name: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    stage: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -1,0 +1,100 @@
+"""Turn printed deadlines ("Sep 16", "Jun – Sep 16", "Q3 2017/18", "Ongoing") into date spans.
+
+Hand-written rather than dateparser alone: dateparser reads one date, but plan deadlines are
+mostly month spans, ranges across a year end, financial quarters and words like "Ongoing".
+dateparser is still the fallback for single full dates in unusual spellings.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from datetime import date
+
+from .records import Deadline, DeadlineKind
+
+MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_abbr) if name}
+MONTH = r"(?P<{name}>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+YEAR = r"(?P<{name}>(?:19|20)\d\d|'?\d\d)(?!\d)"
+DASH = r"\s*(?:-|–|—|to|until)\s*"
+
+RANGE_RE = re.compile(
+    MONTH.format(name="m1") + r"(?:\s+" + YEAR.format(name="y1") + r")?" + DASH
+    + MONTH.format(name="m2") + r"\s+" + YEAR.format(name="y2"), re.I)
+DAY_DATE_RE = re.compile(
+    r"(?P<d>\d{1,2})(?:st|nd|rd|th)?\s+" + MONTH.format(name="m") + r",?\s+" + YEAR.format(name="y"), re.I)
+NUMERIC_DATE_RE = re.compile(r"(?<!\d)(?P<d>\d{1,2})[/.](?P<m>\d{1,2})[/.](?P<y>\d{4}|\d\d)(?!\d)")
+MONTH_YEAR_RE = re.compile(MONTH.format(name="m") + r",?\s+" + YEAR.format(name="y"), re.I)
+QUARTER_RE = re.compile(r"\bQ(?P<q>[1-4])\s*(?P<y>(?:19|20)\d\d)(?:\s*/\s*(?:\d\d){1,2})?", re.I)
+FIN_YEAR_RE = re.compile(r"(?<!\d)(?P<y>(?:19|20)\d\d)\s*[/-]\s*(?P<y2>\d\d(?:\d\d)?)(?!\d)")
+ONGOING_RE = re.compile(r"\b(on-?going|continuous|throughout|continual)\b", re.I)
+RECURRING_RE = re.compile(r"\b(annual(?:ly)?|quarterly|monthly|termly|weekly|each year|every year|annual programme)\b", re.I)
+NONE_RE = re.compile(r"^\s*(n/?a|tbc|tba|tbd|none|-+|–)\s*$", re.I)
+END_OF_FY_RE = re.compile(r"end of (the )?financial year", re.I)
+
+
+def month_number(token: str) -> int:
+    return MONTHS[token.lower().rstrip(".")[:3]]
+
+
+def full_year(token: str) -> int:
+    token = token.lstrip("'")
+    return int(token) if len(token) == 4 else 2000 + int(token)
+
+
+def month_span(year: int, month: int) -> tuple[date, date]:
+    return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
+
+
+def _kind_for(text: str, default: DeadlineKind) -> DeadlineKind:
+    if RECURRING_RE.search(text):
+        return DeadlineKind.RECURRING
+    if ONGOING_RE.search(text):
+        return DeadlineKind.ONGOING
+    return default
+
+
+def parse_deadline(raw: str | None, period_end: date | None = None) -> Deadline:
+    """Parse one printed deadline; unparseable text is kept raw with kind NONE."""
+    if raw is None or not raw.strip():
+        return Deadline(raw=None)
+    text = " ".join(raw.split())
+    if NONE_RE.match(text):
+        return Deadline(raw=text)
+    if m := RANGE_RE.search(text):
+        m1, m2 = month_number(m["m1"]), month_number(m["m2"])
+        y2 = full_year(m["y2"])
+        y1 = full_year(m["y1"]) if m["y1"] else (y2 - 1 if m1 > m2 else y2)
+        return Deadline(raw=text, kind=_kind_for(text, DeadlineKind.RANGE),
+                        start=month_span(y1, m1)[0], end=month_span(y2, m2)[1])
+    if m := DAY_DATE_RE.search(text):
+        try:
+            day = date(full_year(m["y"]), month_number(m["m"]), int(m["d"]))
+            return Deadline(raw=text, kind=_kind_for(text, DeadlineKind.DATE), start=day, end=day)
+        except ValueError:
+            pass
+    if m := NUMERIC_DATE_RE.search(text):
+        try:
+            day = date(full_year(m["y"]), int(m["m"]), int(m["d"]))
+            return Deadline(raw=text, kind=_kind_for(text, DeadlineKind.DATE), start=day, end=day)
+        except ValueError:
+            pass
+    if m := MONTH_YEAR_RE.search(text):
+        start, end = month_span(full_year(m["y"]), month_number(m["m"]))
+        return Deadline(raw=text, kind=_kind_for(text, DeadlineKind.MONTH), start=start, end=end)
+    if m := QUARTER_RE.search(text):
+        fy, q = int(m["y"]), int(m["q"])
+        first_month = 4 + 3 * (q - 1)
+        year = fy + (first_month - 1) // 12
+        first_month = (first_month - 1) % 12 + 1
+        return Deadline(raw=text, kind=_kind_for(text, DeadlineKind.RANGE),
+                        start=month_span(year, first_month)[0], end=month_span(year, first_month + 2)[1])
+    if m := FIN_YEAR_RE.search(text):
+        y1 = int(m["y"])
+        return Deadline(raw=text, kind=_kind_for(text, DeadlineKind.RANGE),
+                        start=date(y1, 4, 1), end=date(y1 + 1, 3, 31))
+    if END_OF_FY_RE.search(text) and period_end:
+        fy_end = date(period_end.year + (period_end.month > 3), 3, 31)
+        return Deadline(raw=text, kind=DeadlineKind.DATE, start=fy_end, end=fy_end)
+    kind = _kind_for(text, DeadlineKind.NONE)
+    return Deadline(raw=text, kind=kind)

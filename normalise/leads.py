@@ -1,0 +1,131 @@
+"""Lead officers: split a cell naming several leads, expand abbreviations, canonicalise roles.
+
+The lexicon is data (data/roles.yaml); the document's own abbreviation key, when printed,
+takes precedence. spaCy (blank English + an EntityRuler built from the lexicon) marks where
+each role title starts, which is what tells two run-on titles apart.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from importlib import resources
+
+import spacy
+import yaml
+
+from .records import Lead
+
+ABBREV_TOKEN_RE = re.compile(r"^[A-Z][A-Za-z]{0,1}[A-Z]{1,5}$")
+CONTINUATION_END_RE = re.compile(r"(,|&|\band|\bof|\bfor|\bthe|\(|\bin|/|-)\s*$", re.I)
+SEPARATOR_RE = re.compile(r"\s*(?:;|\n)\s*")
+
+
+@lru_cache(maxsize=1)
+def lexicon() -> dict:
+    return yaml.safe_load(resources.files("normalise").joinpath("data/roles.yaml").read_text())
+
+
+@lru_cache(maxsize=1)
+def role_matcher():
+    """A blank spaCy pipeline whose EntityRuler tags role-title starts and abbreviations."""
+    nlp = spacy.blank("en")
+    ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER"})
+    lex = lexicon()
+    patterns = [{"label": "ROLE", "pattern": start} for start in lex["role_starts"]]
+    patterns += [{"label": "ABBR", "pattern": [{"TEXT": abbr}]} for abbr in lex["abbreviations"]]
+    ruler.add_patterns(patterns)
+    return nlp
+
+
+def canonical_key(text: str) -> str:
+    text = text.lower().replace("’", "'").replace("'s", "s").replace("'", "")
+    words = re.findall(r"[a-z0-9]+", text)
+    return " ".join(w for w in words if w not in {"of", "the", "for", "and"})
+
+
+@lru_cache(maxsize=1)
+def canonical_titles() -> dict[str, str]:
+    out = {}
+    for title, variants in lexicon()["canonical"].items():
+        out[canonical_key(title)] = title
+        for v in variants:
+            out[canonical_key(v)] = title
+    return out
+
+
+def names_a_post(text: str) -> bool:
+    """True once the text names a post ('Manager', 'Director', ...) or is an abbreviation."""
+    words = set(re.findall(r"[A-Za-z-]+", text))
+    return bool(words & set(lexicon()["role_nouns"])) or bool(ABBREV_TOKEN_RE.match(text.strip()))
+
+
+def split_role_starts(text: str) -> list[str]:
+    """Split run-on titles ('Director X Director Y', 'DCS CEX') where a new role title starts."""
+    doc = role_matcher()(text)
+    cuts = []
+    for ent in doc.ents:
+        if ent.start == 0:
+            continue
+        prev = doc[ent.start - 1]
+        # 'Assistant Director', 'Head of ...': a role word right after another role word or a
+        # joining word continues the same title
+        if prev.text.lower() in {"and", "of", "&", ",", "/", "(", "the", "for", "to", "assistant", "deputy", "executive", "service", "team", "group"}:
+            continue
+        if prev.text[-1:] == ",":
+            continue
+        if ent.label_ == "ROLE" and prev.ent_type_ == "ROLE":
+            continue
+        if not names_a_post(text[cuts[-1] if cuts else 0:ent.start_char]):
+            continue
+        cuts.append(ent.start_char)
+    parts, last = [], 0
+    for cut in cuts:
+        parts.append(text[last:cut].strip())
+        last = cut
+    parts.append(text[last:].strip())
+    return [p for p in parts if p]
+
+
+def split_leads(cell_lines: list[str]) -> list[str]:
+    """Leads named in one cell, each as printed; wrapped lines of one lead are re-joined."""
+    joined: list[str] = []
+    for line in cell_lines:
+        line = " ".join(line.split())
+        if not line:
+            continue
+        if joined and (CONTINUATION_END_RE.search(joined[-1]) or line[:1].islower() or line[:1] in "(&,"
+                       or not names_a_post(joined[-1])):
+            joined[-1] = f"{joined[-1]} {line}"
+        elif joined and not role_matcher()(line).ents and not ABBREV_TOKEN_RE.match(line.split()[0]):
+            joined[-1] = f"{joined[-1]} {line}"
+        else:
+            joined.append(line)
+    leads: list[str] = []
+    for chunk in joined:
+        for part in SEPARATOR_RE.split(chunk):
+            leads.extend(split_role_starts(part))
+    return [lead.strip(" ,;") for lead in leads if lead.strip(" ,;")]
+
+
+def split_organisation(text: str) -> tuple[str, str | None]:
+    """'Consultant in Public Health, Bromley Primary Care Trust' -> (role, organisation)."""
+    org_words = lexicon()["organisation_words"]
+    parts = [p.strip() for p in text.split(",")]
+    if len(parts) > 1 and any(re.search(rf"\b{w}\b", parts[-1]) for w in org_words):
+        return ", ".join(parts[:-1]), parts[-1]
+    return text, None
+
+
+def normalise_lead(raw: str, document_key: dict[str, str] | None = None) -> Lead:
+    """One lead: expand an abbreviation (document key first), split organisation, canonicalise."""
+    abbreviations = {**lexicon()["abbreviations"], **(document_key or {})}
+    expanded = abbreviations.get(raw.strip(), raw)
+    role, organisation = split_organisation(expanded)
+    title = canonical_titles().get(canonical_key(role))
+    return Lead(raw=raw, role=title or role, organisation=organisation,
+                canonical=bool(title) or raw.strip() in abbreviations)
+
+
+def parse_leads(cell_lines: list[str], document_key: dict[str, str] | None = None) -> list[Lead]:
+    return [normalise_lead(raw, document_key) for raw in split_leads(cell_lines)]

@@ -1,0 +1,60 @@
+"""Printed references ("1.1 (BBB)", "2.4 [BBB]", "a)", "AREA OF FOCUS 3") -> clean ref + flags."""
+
+from __future__ import annotations
+
+import re
+
+NUMBER_WORDS = {
+    "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
+    "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12",
+}
+FLAG_RE = re.compile(r"\s*[\(\[]\s*([A-Z]{2,6})\s*[\)\]]")
+NUMERIC_REF_RE = re.compile(r"^(?P<ref>\d{1,2}(?:\.\d{1,2}){0,3})\.?(?=\s|$)")
+LETTER_REF_RE = re.compile(r"^\(?(?P<ref>[a-z]{1,2})\)(?=\s|$)")
+PRIORITY_HEADING_RE = re.compile(
+    r"^(?:priority(?:\s+outcome)?|outcome|area of focus|theme|objective)\s*"
+    r"(?P<num>\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)?\b\s*[:\-–.]?\s*(?P<title>.*)$",
+    re.I | re.S,
+)
+
+
+def split_ref(text: str) -> tuple[str | None, list[str], str]:
+    """Split a leading printed reference off a cell's text: (ref, flags, rest)."""
+    text = text.strip()
+    flags: list[str] = []
+    m = NUMERIC_REF_RE.match(text) or LETTER_REF_RE.match(text)
+    if not m:
+        return None, flags, text
+    ref, rest = m["ref"], text[m.end():]
+    while fm := FLAG_RE.match(rest):
+        flags.append(fm.group(1))
+        rest = rest[fm.end():]
+    return ref, flags, rest.strip()
+
+
+def clean_ref(text: str | None) -> tuple[str | None, list[str]]:
+    """A cell that holds only a reference, e.g. '1.1 (BBB)' -> ('1.1', ['BBB'])."""
+    if not text or not text.strip():
+        return None, []
+    ref, flags, rest = split_ref(text)
+    if ref is None:
+        return None, FLAG_RE.findall(text)
+    flags += FLAG_RE.findall(rest)
+    return ref, flags
+
+
+def parse_priority_heading(text: str) -> tuple[str | None, str] | None:
+    """'Priority Outcome 1 ...' / 'AREA OF FOCUS 3: title' / 'Priority One - title' -> (ref, title)."""
+    m = PRIORITY_HEADING_RE.match(" ".join(text.split()))
+    if not m:
+        return None
+    num = m["num"]
+    ref = NUMBER_WORDS.get(num.lower(), num) if num else None
+    return ref, m["title"].strip()
+
+
+def parent_of(ref: str | None) -> str | None:
+    """'1.2.3' -> '1.2'; letters and single numbers have no printed parent."""
+    if ref and "." in ref:
+        return ref.rsplit(".", 1)[0]
+    return None

@@ -1,0 +1,953 @@
+#!/usr/bin/env python3
+"""Render the sample council-plan PDFs from their expected JSON and narrative markdown.
+
+    python samples/generate.py [--out DIR] [--variant NAME] [DOC_KEY ...]
+
+Each document is rebuilt as a published committee paper: portrait narrative pages
+(front sheet, commentary, legend) from samples/source/<doc_key>.narrative.md, then the
+action tables (and KPI tables) on landscape pages with ruled borders, a grey header row
+repeated on every page, a running header and a 'Page N' footer. The table contents come
+only from samples/<doc_key>.expected.json, so the expected output is true by construction.
+
+Output is deterministic (reportlab ``invariant=1``): the same inputs and variant give the
+same bytes. Variants (see VARIANTS and samples/README.md) change page size, font, column
+order, row-split behaviour and how RAG ratings are shown, to keep the extractor honest.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER
+from reportlab.lib.pagesizes import A4, LETTER, landscape, portrait
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import cm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.platypus import (
+    BaseDocTemplate,
+    CondPageBreak,
+    Flowable,
+    Frame,
+    KeepTogether,
+    LongTable,
+    NextPageTemplate,
+    PageBreak,
+    PageTemplate,
+    Paragraph,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+SAMPLES = Path(__file__).resolve().parent
+SOURCE = SAMPLES / "source"
+
+DOC_KEYS = [
+    "cypp-2009-11-review-2010",
+    "ecf-portfolio-plan-update-2017-18",
+    "cef-portfolio-plan-2018-22",
+    "cyp-portfolio-plan-2011-12",
+    "csc-improvement-plan-2016-17",
+]
+
+# Running-header titles, as a committee clerk would abbreviate them.
+SHORT_TITLES = {
+    "cypp-2009-11-review-2010": "CYPP 2009-2011: Action Plan Annual Review (April 2010)",
+    "ecf-portfolio-plan-update-2017-18": "Education, Children and Families Portfolio Plan Update 2017/18",
+    "cef-portfolio-plan-2018-22": "Children, Education and Families Portfolio Plan 2018-2022",
+    "cyp-portfolio-plan-2011-12": "Children and Young People Portfolio Plan 2011/12",
+    "csc-improvement-plan-2016-17": "Children's Service Improvement Action Plan 2016-17",
+}
+
+RAG_STANDARD = {"Red": "#FF0000", "Amber": "#FFC000", "Green": "#00B050", "Blue": "#0070C0"}
+RAG_MUTED = {"Red": "#C00000", "Amber": "#E46C0A", "Green": "#92D050", "Blue": "#2E75B6"}
+RAG_MEANING = {
+    "Red": "not started or severely delayed",
+    "Amber": "in progress, under review",
+    "Green": "complete or on track",
+    "Blue": "completed",
+}
+
+HEADER_FILL = "#D9D9D9"    # table header rows
+BANNER_FILL = "#BFBFBF"    # full-width theme / priority banners
+SUBBANNER_FILL = "#F2F2F2"  # area-of-focus / issue rows
+RULE = 0.5                 # grid line width, points
+TICK_FONT_FILE = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+
+
+# --------------------------------------------------------------------------- options
+
+@dataclass(frozen=True)
+class Rendering:
+    """Variant options: everything that changes how a document looks, not what it says."""
+
+    name: str = "standard"
+    page_size: tuple[float, float] = A4
+    landscape_tables: bool = True       # action tables on landscape pages
+    font: str = "Helvetica"             # base-14 family: Helvetica or Times-Roman
+    font_size: float = 8.0              # table cell text; narrative is 2pt larger
+    margin: float = 1.5 * cm
+    alternate_columns: bool = False     # each family's alternative column order
+    rag_words: bool = True              # print the rating word in its shaded cell
+    rag_fills: dict = field(default_factory=lambda: dict(RAG_STANDARD))
+    rag_legend: bool = False            # colour key at the foot of every table page
+    split_rows_where_they_fall: bool = True  # True: a row breaks at the page end (Word-like);
+                                             # False: rows move whole to the next page if they fit
+
+    @property
+    def fonts(self) -> dict[str, str]:
+        if self.font.startswith("Times"):
+            return {"regular": "Times-Roman", "bold": "Times-Bold", "italic": "Times-Italic"}
+        if self.font == "DejaVuSans":
+            return {"regular": "DejaVuSans", "bold": "DejaVuSans-Bold", "italic": "DejaVuSans-Oblique"}
+        return {"regular": "Helvetica", "bold": "Helvetica-Bold", "italic": "Helvetica-Oblique"}
+
+
+VARIANTS = {
+    "standard": Rendering(),
+    "alt-columns": Rendering(
+        name="alt-columns",
+        page_size=LETTER,
+        landscape_tables=False,
+        font="Times-Roman",
+        font_size=8.5,
+        margin=1.8 * cm,
+        alternate_columns=True,
+        split_rows_where_they_fall=False,
+    ),
+    "colour-only": Rendering(
+        name="colour-only",
+        rag_words=False,
+        rag_fills=dict(RAG_MUTED),
+        rag_legend=True,
+    ),
+}
+
+
+# --------------------------------------------------------------------------- styles
+
+class Styles:
+    """The paragraph styles of one rendering."""
+
+    def __init__(self, r: Rendering):
+        f, fs = r.fonts, r.font_size
+        lead = fs * 1.2
+        self.fonts = f
+        self.cell = ParagraphStyle("cell", fontName=f["regular"], fontSize=fs, leading=lead)
+        self.cell_bold = ParagraphStyle("cellb", parent=self.cell, fontName=f["bold"])
+        self.header = ParagraphStyle("hdr", parent=self.cell_bold, alignment=TA_CENTER)
+        self.rag = ParagraphStyle("rag", parent=self.cell_bold, fontSize=fs - 1, leading=lead - 1,
+                                  alignment=TA_CENTER)
+        self.bullet = ParagraphStyle("bul", parent=self.cell, leftIndent=9, bulletIndent=0,
+                                     spaceAfter=2)
+        self.sub_bullet = ParagraphStyle("sub", parent=self.bullet, leftIndent=18, bulletIndent=9)
+        self.lead_line = ParagraphStyle("leadline", parent=self.cell, spaceAfter=3)
+        self.banner = ParagraphStyle("banner", parent=self.cell_bold, fontSize=fs + 1, leading=lead + 1)
+        self.body = ParagraphStyle("body", fontName=f["regular"], fontSize=fs + 2, leading=(fs + 2) * 1.3,
+                                   spaceAfter=6)
+        self.body_bullet = ParagraphStyle("bbul", parent=self.body, leftIndent=14, bulletIndent=2,
+                                          spaceAfter=3)
+        self.body_sub_bullet = ParagraphStyle("bsub", parent=self.body_bullet, leftIndent=28, bulletIndent=16)
+        self.body_cell = ParagraphStyle("bcell", parent=self.body, spaceAfter=0)
+        self.h1 = ParagraphStyle("h1", parent=self.body, fontName=f["bold"], fontSize=fs + 6,
+                                 leading=(fs + 6) * 1.25, spaceBefore=6, spaceAfter=8)
+        self.h2 = ParagraphStyle("h2", parent=self.body, fontName=f["bold"], fontSize=fs + 3,
+                                 leading=(fs + 3) * 1.25, spaceBefore=6, spaceAfter=4)
+        self.h3 = ParagraphStyle("h3", parent=self.body, fontName=f["bold"], spaceBefore=4, spaceAfter=3)
+        self.page_banner = ParagraphStyle("pbanner", parent=self.h2, textColor=colors.white,
+                                          backColor=colors.HexColor("#1F4E79"), borderPadding=(4, 4, 4, 4),
+                                          spaceBefore=4, spaceAfter=10)
+
+
+def para(text: str | None, style: ParagraphStyle, **kw) -> Paragraph:
+    """A paragraph of plain text (escaped; no markup from the data is trusted)."""
+    return Paragraph(escape(text or ""), style, **kw)
+
+
+def bullets(items: list[str], st: Styles, glyph: str = "•") -> list[Flowable]:
+    """Cell bullet list: '•' items; an item starting with '– ' or '- ' becomes a '–' sub-item."""
+    out = []
+    for item in items:
+        m = re.match(r"^\s*[–-]\s+(.*)", item)
+        if m:
+            out.append(para(m.group(1), st.sub_bullet, bulletText="–"))
+        else:
+            out.append(para(item, st.bullet, bulletText=glyph))
+    return out
+
+
+def lines(text: str | None) -> list[str]:
+    """Split a '\\n'-separated multi-item field into its non-empty items."""
+    return [s.strip() for s in (text or "").split("\n") if s.strip()]
+
+
+def sentences(text: str | None) -> list[str]:
+    """Split running progress text into bullet items: at printed '•' marks, else one per sentence."""
+    if not text:
+        return []
+    if "\n" in text:
+        return lines(text)
+    if "•" in text:
+        return [s.strip() for s in text.split("•") if s.strip()]
+    return [s for s in re.split(r"(?<=[.!?])\s+(?=[A-Z(‘'\"])", text.strip()) if s]
+
+
+def stacked(values: list[str], st: Styles) -> list[Flowable]:
+    """Several values in one cell, one per line (leads, dates), with a small gap between them."""
+    return [para(v, st.lead_line) for v in values]
+
+
+# --------------------------------------------------------------------------- grid
+
+@dataclass
+class Column:
+    key: str
+    header: str          # as printed; columns sharing a header (and group) are spanned in the header
+    weight: float        # share of the table width
+    group: str | None = None
+
+
+class Grid:
+    """Rows of cells addressed by column key, with spans, fills and rules, built into one Table.
+
+    Column order is applied only at build time, so a family layout is written once and the
+    alt-columns variant merely passes another key order.
+    """
+
+    def __init__(self, columns: list[Column], order: list[str] | None = None):
+        by_key = {c.key: c for c in columns}
+        self.columns = [by_key[k] for k in (order or [c.key for c in columns])]
+        self.index = {c.key: i for i, c in enumerate(self.columns)}
+        self.rows: list[dict[str, object]] = []
+        self.spans: list[tuple[int, int, int, int]] = []
+        self.fills: list[tuple[int, int, int, int, str]] = []
+        self.unruled_below: set[int] = set()
+
+    def _cols(self, keys) -> tuple[int, int]:
+        idx = sorted(self.index[k] for k in keys)
+        if idx != list(range(idx[0], idx[-1] + 1)):
+            raise ValueError(f"columns {keys} are not adjacent in order {list(self.index)}")
+        return idx[0], idx[-1]
+
+    def add(self, cells: dict[str, object], *, ruled_below: bool = True) -> int:
+        self.rows.append(cells)
+        n = len(self.rows)  # row 0 of the table is the header
+        if not ruled_below:
+            self.unruled_below.add(n)
+        return n
+
+    def span(self, keys: list[str], first: int, last: int | None = None) -> None:
+        c0, c1 = self._cols(keys)
+        last = first if last is None else last
+        if (c0, first) != (c1, last):
+            self.spans.append((c0, first, c1, last))
+
+    def fill(self, keys: list[str], row: int, colour: str, last: int | None = None) -> None:
+        c0, c1 = self._cols(keys)
+        self.fills.append((c0, row, c1, row if last is None else last, colour))
+
+    def all_keys(self) -> list[str]:
+        return [c.key for c in self.columns]
+
+    def first_of(self, keys: list[str]) -> str:
+        """The key shown leftmost among `keys` (where a spanned cell's content goes)."""
+        return self.columns[self._cols(keys)[0]].key
+
+    def header_cells(self, st: Styles) -> tuple[list[object], list[tuple]]:
+        cells, cmds, i = [], [], 0
+        while i < len(self.columns):
+            col = self.columns[i]
+            j = i
+            while col.group and j + 1 < len(self.columns) and self.columns[j + 1].group == col.group:
+                j += 1
+            cells.append(para(col.header, st.header))
+            cells.extend([""] * (j - i))
+            if j > i:
+                cmds.append(("SPAN", (i, 0), (j, 0)))
+            i = j + 1
+        return cells, cmds
+
+    def build(self, st: Styles, r: Rendering, width: float) -> Table:
+        total = sum(c.weight for c in self.columns)
+        widths = [width * c.weight / total for c in self.columns]
+        header, cmds = self.header_cells(st)
+        data = [header] + [[row.get(c.key, "") for c in self.columns] for row in self.rows]
+        cmds += [
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("VALIGN", (0, 0), (-1, 0), "MIDDLE"),
+            ("LEFTPADDING", (0, 0), (-1, -1), 3),
+            ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+            ("TOPPADDING", (0, 0), (-1, -1), 3),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor(HEADER_FILL)),
+            ("BOX", (0, 0), (-1, -1), RULE, colors.black),
+            ("LINEAFTER", (0, 0), (-2, -1), RULE, colors.black),
+        ]
+        for n in range(0, len(data) - 1):
+            if n not in self.unruled_below:
+                cmds.append(("LINEBELOW", (0, n), (-1, n), RULE, colors.black))
+        for c0, r0, c1, r1 in self.spans:
+            cmds.append(("SPAN", (c0, r0), (c1, r1)))
+        for c0, r0, c1, r1, colour in self.fills:
+            cmds.append(("BACKGROUND", (c0, r0), (c1, r1), colors.HexColor(colour)))
+        split = dict(splitByRow=0, splitInRow=1) if r.split_rows_where_they_fall else dict(splitByRow=1, splitInRow=24)
+        return RuledTable(data, colWidths=widths, repeatRows=1, style=TableStyle(cmds), **split)
+
+
+@dataclass
+class Ctx:
+    """What a family layout needs: the document, styles, variant and table frame width."""
+
+    doc: dict
+    st: Styles
+    r: Rendering
+    width: float
+    kpi_done: set = field(default_factory=set)       # priority refs whose KPI table is printed
+    kpi_at_marker: set = field(default_factory=set)  # ... or will be, at a KPI TABLE marker
+
+    @property
+    def priorities(self) -> dict[str, dict]:
+        return {p["ref"]: p for p in self.doc["priorities"]}
+
+
+class RuledTable(LongTable):
+    """A LongTable that rules its bottom edge on every page, as Word does.
+
+    reportlab leaves the bottom of a page's part open when a row (or a spanned cell) breaks
+    across the page; the printed papers close it, and a ruling-line table finder needs it.
+    """
+
+    def draw(self):
+        super().draw()
+        self.canv.saveState()
+        self.canv.setLineWidth(RULE)
+        self.canv.line(0, 0, self._width, 0)
+        self.canv.restoreState()
+
+
+def rag_cell(rating: str | None, ctx: Ctx) -> object:
+    """The printed content of a RAG cell: the word, or nothing in the colour-only variant."""
+    if not rating or not ctx.r.rag_words:
+        return ""
+    style = ctx.st.rag
+    if rating in ("Red", "Blue"):
+        style = ParagraphStyle("ragw", parent=style, textColor=colors.white)
+    return para(rating, style)
+
+
+def shade_rag(g: "Grid", key: str, row: int, rating: str | None, cells: dict, ctx: Ctx) -> None:
+    """Fill a RAG cell with its rating's colour and (unless colour-only) print the word."""
+    if rating:
+        cells[key] = rag_cell(rating, ctx)
+        g.fill([key], row, ctx.r.rag_fills[rating])
+
+
+def banner_row(g: "Grid", text: str, ctx: Ctx) -> None:
+    """A full-width shaded row (theme or priority banner) inside an action table."""
+    n = g.add({g.all_keys()[0]: para(text, ctx.st.banner)})
+    g.span(g.all_keys(), n)
+    g.fill(g.all_keys(), n, BANNER_FILL)
+
+
+def cypp_tables(ctx: Ctx) -> list[Flowable]:
+    """CYPP annual review: theme banners, AREA OF FOCUS rows with their own rating, task rows;
+    'Progress Rating' spans three narrow R / A / G columns and the word sits in its colour's column."""
+    doc, st, r = ctx.doc, ctx.st, ctx.r
+    tc = doc["table_columns"]
+    columns = [
+        Column("task", tc[0], 25), Column("deadline", tc[1], 9), Column("lead", tc[2], 18),
+        Column("progress", tc[3], 33),
+        Column("R", tc[4], 5, "rating"), Column("A", tc[4], 5, "rating"), Column("G", tc[4], 5, "rating"),
+    ]
+    order = ["R", "A", "G", "task", "lead", "deadline", "progress"] if r.alternate_columns else None
+    g = Grid(columns, order)
+    rag_col = {"Red": "R", "Amber": "A", "Green": "G", "Blue": "G"}
+    text_keys = ["task", "deadline", "lead", "progress"]
+    theme = None
+    for a in doc["actions"]:
+        if a["level"] == "priority_area":
+            p_theme = ctx.priorities.get(a["ref"], {}).get("theme")
+            if p_theme and p_theme != theme:
+                theme = p_theme
+                banner_row(g, theme, ctx)
+            cells: dict = {}
+            n = g.add(cells)
+            cells[g.first_of(text_keys)] = para(f"AREA OF FOCUS {a['ref']}: {a['text']}", st.cell_bold)
+            g.span(text_keys, n)
+            g.fill(text_keys, n, SUBBANNER_FILL)
+        else:
+            cells = {
+                "task": para(f"{a['ref']} {a['text']}" if a["ref"] else a["text"], st.cell),
+                "deadline": para(a["deadline_raw"], st.cell),
+                "lead": stacked(a["leads"], st),
+                "progress": bullets(sentences(a["progress"]), st),
+            }
+            n = g.add(cells)
+        if a["rag"]:
+            shade_rag(g, rag_col[a["rag"]], n, a["rag"], cells, ctx)
+    return [g.build(st, r, ctx.width)]
+
+
+def ecf_tables(ctx: Ctx) -> list[Flowable]:
+    """ECF portfolio plan update: a 'Priority Outcome n' banner row, the No / 'We aimed to' cells
+    spanning their lettered actions, a RAG status column, and each priority's KPI table after
+    its actions."""
+    doc, st, r = ctx.doc, ctx.st, ctx.r
+    tc = doc["table_columns"]
+    columns = [Column("no", tc[0], 5), Column("aim", tc[1], 14), Column("rag", tc[2], 7),
+               Column("action", tc[3], 20), Column("progress", tc[4], 29), Column("next", tc[5], 25)]
+    order = ["no", "aim", "action", "progress", "next", "rag"] if r.alternate_columns else None
+    out: list[Flowable] = []
+    for p in doc["priorities"]:
+        areas = [a for a in doc["actions"] if a["priority_ref"] == p["ref"] and a["level"] == "priority_area"]
+        if not areas:
+            continue
+        if out:
+            out.append(PageBreak())
+        g = Grid(columns, order)
+        banner_row(g, f"Priority Outcome {p['ref']}", ctx)
+        for area in areas:
+            acts = [a for a in doc["actions"] if a["parent_ref"] == area["ref"] and a["level"] != "priority_area"]
+            first = None
+            for i, a in enumerate(acts or [area]):
+                cells = {
+                    "no": para(area["ref"], st.cell_bold) if i == 0 else "",
+                    "aim": para(area["text"], st.cell) if i == 0 else "",
+                    "action": para(f"{a['ref']}) {a['text']}" if acts else "", st.cell),
+                    "progress": [para(t, st.cell) for t in lines(a["progress"])],
+                    "next": [para(t, st.cell) for t in lines(a["next_steps"])],
+                }
+                n = g.add(cells)
+                if acts:
+                    shade_rag(g, "rag", n, a["rag"], cells, ctx)
+                first = n if first is None else first
+            g.span(["no"], first, n)
+            g.span(["aim"], first, n)
+        out.append(g.build(st, r, ctx.width))
+        out += kpi_section(ctx, p["ref"])
+    return out
+
+
+def cef_tables(ctx: Ctx) -> list[Flowable]:
+    """CEF portfolio plan: per priority a 'Priority - <name>' page banner, its statement and the
+    Rationale / Key strategies / Aligns-to box, then its action table. An action whose tasks
+    print on separate rows spans them in the first column."""
+    doc, st, r = ctx.doc, ctx.st, ctx.r
+    tc = doc["table_columns"]
+    columns = [Column("action", tc[0], 20), Column("detail", tc[1], 32), Column("measure", tc[2], 26),
+               Column("date", tc[3], 10), Column("lead", tc[4], 12)]
+    order = ["action", "detail", "measure", "lead", "date"] if r.alternate_columns else None
+    out: list[Flowable] = []
+
+    groups = []  # (priority_ref, action, [tasks printed on its own rows])
+    for a in doc["actions"]:
+        if a["level"] == "task" and groups and a.get("parent_text") == groups[-1][1]["text"]:
+            groups[-1][2].append(a)
+        else:
+            groups.append((a["priority_ref"], a, []))
+
+    def start(p: dict, contd: bool) -> Grid:
+        if out:
+            out.append(PageBreak())
+        title = p.get("banner_title") or f"Priority - {p['title']}"
+        out.append(para(title + (" [cont'd]" if contd else ""), st.page_banner))
+        if not contd:
+            if p.get("banner_text"):
+                out.append(para(p["banner_text"], st.body))
+            if p.get("rationale") or p.get("key_strategies"):
+                out.extend([cef_rationale_box(p, st, ctx.width), Spacer(1, 10)])
+        return Grid(columns, order)
+
+    g, current = None, None
+    for pref, action, tasks in groups:
+        p = ctx.priorities[pref]
+        if pref != current or p.get("contd_banner_before") == action["text"]:
+            if g is not None:
+                out.append(g.build(st, r, ctx.width))
+            g = start(p, contd=(pref == current))
+            current = pref
+        rows = tasks or [action]
+        first = None
+        for i, t in enumerate(rows):
+            n = g.add({
+                "action": para(action["text"], st.cell) if i == 0 else "",
+                "detail": bullets(lines(t.get("detail") or (t["text"] if tasks else "")), st),
+                "measure": bullets(lines(t.get("measure_of_success")), st),
+                "date": para(t["deadline_raw"], st.cell),
+                "lead": stacked(t["leads"], st),
+            })
+            first = n if first is None else first
+        g.span(["action"], first, n)
+    if g is not None:
+        out.append(g.build(st, r, ctx.width))
+    return out
+
+
+def cef_rationale_box(p: dict, st: Styles, width: float) -> Table:
+    """The three-part box printed above each CEF action table ('✓' items need a TTF)."""
+    has_tick_font = "DejaVuSans" in pdfmetrics.getRegisteredFontNames()
+    tick = "✓" if has_tick_font else "•"
+    tick_style = ParagraphStyle("tick", parent=st.cell, leftIndent=11, bulletIndent=0,
+                                bulletFontName="DejaVuSans" if has_tick_font else st.fonts["regular"])
+
+    def ticked(title: str, items: list[str]) -> list[Flowable]:
+        return [para(title, st.cell_bold)] + [para(i, tick_style, bulletText=tick) for i in items]
+
+    rationale = [Paragraph(f"<b>Rationale</b> {escape(p.get('rationale') or '')}", st.cell)]
+    data = [[rationale, ticked("Key strategies/plans", p.get("key_strategies") or []),
+             ticked("Aligns to Building a Better Bromley", p.get("aligns_to") or [])]]
+    return Table(data, colWidths=[width * 0.4, width * 0.33, width * 0.27], style=TableStyle([
+        ("BOX", (0, 0), (-1, -1), RULE, colors.black),
+        ("LINEAFTER", (0, 0), (-2, -1), RULE, colors.black),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor("#EAF1F8")),
+    ]))
+
+
+def cyp_task_bullets(t: dict, st: Styles) -> list[Flowable]:
+    """One task's bullet, with its '–' sub-items (which the JSON also appends to its text)."""
+    if t.get("sub_bullet"):
+        return [para(t["text"], st.sub_bullet, bulletText="–")]
+    text, subs = t["text"], t.get("sub_items") or []
+    tail = " " + "; ".join(subs)
+    if subs and text.endswith(tail):
+        text = text[: -len(tail)]
+    return [para(text, st.bullet, bulletText="•")] + [para(s, st.sub_bullet, bulletText="–") for s in subs]
+
+
+def cyp_tables(ctx: Ctx) -> list[Flowable]:
+    """CYP portfolio plan: 'Priority Outcome: N' page banners; each action's tasks are sub-rows
+    with no rule between them while No. / ACTIONS span them, so the action reads as one row
+    whose TASKS cell holds several bullets with a deadline and lead level with each."""
+    doc, st, r = ctx.doc, ctx.st, ctx.r
+    tc = doc["table_columns"]
+    columns = [Column("no", tc[0], 7), Column("action", tc[1], 22), Column("tasks", tc[2], 40),
+               Column("deadline", tc[3], 10), Column("lead", tc[4], 21)]
+    order = ["no", "action", "tasks", "lead", "deadline"] if r.alternate_columns else None
+    out: list[Flowable] = []
+    for p in doc["priorities"]:
+        actions = [a for a in doc["actions"] if a["priority_ref"] == p["ref"] and a["level"] == "action"]
+        if not actions:
+            continue
+        if out:
+            out.append(PageBreak())
+        out.append(para(p.get("label") or f"Priority Outcome: {p['ref']}", st.page_banner))
+        out.append(para(p["title"], st.h2))
+        g = Grid(columns, order)
+        for a in actions:
+            tasks = [t for t in doc["actions"] if t["level"] == "task" and t["parent_ref"] == a["ref"]]
+            first = None
+            for i, t in enumerate(tasks or [None]):
+                n = g.add({
+                    "no": para(a.get("ref_raw") or a["ref"], st.cell_bold) if i == 0 else "",
+                    "action": para(a["text"], st.cell) if i == 0 else "",
+                    "tasks": cyp_task_bullets(t, st) if t else "",
+                    "deadline": para(t["deadline_raw"], st.cell) if t else "",
+                    "lead": (para(t["leads_raw"], st.cell) if t.get("leads_raw") else stacked(t["leads"], st))
+                    if t else "",
+                }, ruled_below=(i == max(len(tasks), 1) - 1))
+                first = n if first is None else first
+            g.span(["no"], first, n)
+            g.span(["action"], first, n)
+        out.append(g.build(st, r, ctx.width))
+        out += kpi_section(ctx, p["ref"])
+    return out
+
+
+FAMILIES = {
+    "cypp-2009-11-review-2010": cypp_tables,
+    "ecf-portfolio-plan-update-2017-18": ecf_tables,
+    "cef-portfolio-plan-2018-22": cef_tables,
+    "cyp-portfolio-plan-2011-12": cyp_tables,
+}
+
+
+# --------------------------------------------------------------------------- KPI tables
+
+def kpi_layout(doc: dict, pref: str) -> tuple[str | None, list[str], list[str]]:
+    """(heading, column labels, footer lines) of the KPI table after priority `pref`.
+
+    `kpi_after` is either {table_no: priority_ref} (columns in `kpi_columns`) or
+    {priority_ref: {"heading", "columns", "footer"}}."""
+    spec = (doc.get("kpi_after") or {}).get(pref)
+    if isinstance(spec, dict):
+        return spec.get("heading"), spec["columns"], spec.get("footer") or []
+    table_no = next((k for k, v in (doc.get("kpi_after") or {}).items() if v == pref), pref)
+    notes = (doc.get("kpi_notes") or {}).get(table_no)
+    return None, doc.get("kpi_columns") or [], [notes] if notes else []
+
+
+def kpi_section(ctx: Ctx, pref: str, at_marker: bool = False) -> list[Flowable]:
+    """Heading, ruled KPI table and footer lines for one priority (once per priority)."""
+    measures = [m for m in ctx.doc.get("measures") or [] if m.get("priority_ref") == pref]
+    if not measures or pref in ctx.kpi_done or (pref in ctx.kpi_at_marker and not at_marker):
+        return []
+    ctx.kpi_done.add(pref)
+    st = ctx.st
+    heading, labels, footer = kpi_layout(ctx.doc, pref)
+    labels = labels or ["Indicator"] + list(dict.fromkeys(k for m in measures for k in m["values"]))
+    out: list[Flowable] = [Spacer(1, 12)]
+    if heading:
+        out.append(para(heading, st.h2))
+    weights = [40] + [60 / (len(labels) - 1)] * (len(labels) - 1) if len(labels) > 1 else [100]
+    g = Grid([Column(f"c{i}", lab, w) for i, (lab, w) in enumerate(zip(labels, weights))])
+    value_keys = {lab: f"c{i}" for i, lab in enumerate(labels) if i}
+
+    i = 0
+    while i < len(measures):
+        m = measures[i]
+        group = m.get("group")
+        members = [m]
+        while group and i + len(members) < len(measures) and measures[i + len(members)].get("group") == group:
+            members.append(measures[i + len(members)])
+        for j, mm in enumerate(members):
+            name = mm["name"]
+            if group:
+                item = name[len(group):].strip() if name.startswith(group) else name
+                first = [para(group, st.cell)] if j == 0 else []
+                name_cell = first + [para(item, st.bullet, bulletText="•")]
+            else:
+                label = f"{mm['ref']}. {name}" if mm.get("ref") else name
+                name_cell = [Paragraph(f"<i>{escape(label)}</i>" if mm.get("italic") else escape(label), st.cell)]
+            cells = {"c0": name_cell}
+            for lab, key in value_keys.items():
+                v = mm["values"].get(lab)
+                flags = [f for f in mm.get("flags") or [] if key == "c1"]
+                cells[key] = [para(f, st.cell_bold) for f in flags] + ([para(v, st.cell)] if v else [])
+            g.add(cells, ruled_below=(j == len(members) - 1))
+        i += len(members)
+    out.append(g.build(st, ctx.r, ctx.width))
+    out += [Spacer(1, 4)] + [para(f, st.body) for f in footer]
+    return out
+
+
+# --------------------------------------------------------------------------- narrative
+
+MARKER = re.compile(r"^<!--\s*(.*?)\s*-->$")
+
+
+def inline(text: str) -> str:
+    """Markdown inline markup -> reportlab paragraph markup (bold, italic, links as text)."""
+    s = escape(text)
+    s = re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", s)
+    s = re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", s)
+    s = re.sub(r"(?<![\w*])\*(?=\S)([^*]+?)(?<=\S)\*(?![\w*])", r"<i>\1</i>", s)
+    return s
+
+
+def parse_markdown(text: str) -> list[tuple]:
+    """Split narrative markdown into blocks: ('h', level, text), ('p', text),
+    ('bullets', [(level, text)]), ('table', rows, has_header), ('rule',), ('marker', name, arg)."""
+    blocks: list[tuple] = []
+    para_lines: list[str] = []
+    items: list[list] = []
+    table: list[list[str]] = []
+    has_header = False
+
+    def flush():
+        nonlocal para_lines, items, table, has_header
+        if para_lines:
+            blocks.append(("p", " ".join(para_lines)))
+        if items:
+            blocks.append(("bullets", [(lvl, txt) for lvl, txt in items]))
+        if table:
+            blocks.append(("table", table, has_header))
+        para_lines, items, table, has_header = [], [], [], False
+
+    for raw in text.splitlines():
+        line = raw.rstrip()
+        stripped = line.strip()
+        if not stripped:
+            flush()
+            continue
+        if m := MARKER.match(stripped):
+            flush()
+            blocks.append(("marker", m.group(1).upper()))
+            continue
+        if stripped.startswith("|") and stripped.endswith("|"):
+            if para_lines or items:
+                flush()
+            cells = [c.strip() for c in stripped[1:-1].split("|")]
+            if all(re.fullmatch(r":?-*:?", c) for c in cells):
+                has_header = len(table) == 1
+            else:
+                table.append(cells)
+            continue
+        if table:
+            flush()
+        if re.fullmatch(r"-{3,}|\*{3,}|_{3,}", stripped):
+            flush()
+            blocks.append(("rule",))
+            continue
+        if m := re.match(r"^(#{1,6})\s+(.*)", stripped):
+            flush()
+            blocks.append(("h", len(m.group(1)), m.group(2).strip()))
+            continue
+        if m := re.match(r"^(\s*)[-*•]\s+(.*)", line):
+            if para_lines:
+                flush()
+            items.append([1 if len(m.group(1)) >= 2 else 0, m.group(2)])
+            continue
+        if items and line.startswith(" "):
+            items[-1][1] += " " + stripped
+            continue
+        if items:
+            flush()
+        para_lines.append(stripped)
+    flush()
+    return blocks
+
+
+def marker_parts(text: str) -> tuple[str, str]:
+    """'KPI TABLE 2' -> ('KPI TABLE', '2'); 'ACTION TABLES' -> ('ACTION TABLES', '')."""
+    m = re.match(r"^(ACTION TABLES|KPI TABLE|LANDSCAPE|PORTRAIT|PAGE BREAK)\b\s*(.*)$", text)
+    return (m.group(1), m.group(2).strip()) if m else (text, "")
+
+
+def narrative_table(rows: list[list[str]], has_header: bool, st: Styles, width: float) -> Table:
+    """A small ruled table from the narrative (summary of ratings, front-sheet boxes)."""
+    ncols = max(len(r) for r in rows)
+    rows = [r + [""] * (ncols - len(r)) for r in rows]
+    lengths = [max(len(re.sub(r"\*", "", r[i])) for r in rows) + 4 for i in range(ncols)]
+    total = sum(lengths)
+    shares = [min(max(n / total, 0.12), 0.7) for n in lengths]
+    widths = [width * s / sum(shares) for s in shares]
+    if ncols <= 4 and sum(lengths) < 80:
+        widths = [w * 0.7 for w in widths]
+    data = [[Paragraph(inline(c), st.body_cell) for c in r] for r in rows]
+    cmds = [("GRID", (0, 0), (-1, -1), RULE, colors.black), ("VALIGN", (0, 0), (-1, -1), "TOP")]
+    if has_header:
+        data[0] = [Paragraph(f"<b>{inline(c)}</b>", st.body_cell) for c in rows[0]]
+        cmds.append(("BACKGROUND", (0, 0), (-1, 0), colors.HexColor(HEADER_FILL)))
+    return Table(data, colWidths=widths, style=TableStyle(cmds), hAlign="LEFT", repeatRows=1 if has_header else 0)
+
+
+class Story:
+    """Builds the flowable list, switching between portrait narrative and landscape table pages."""
+
+    def __init__(self):
+        self.items: list[Flowable] = []
+        self.template = "narrative"
+        self.after_tables = False
+
+    def to(self, template: str) -> None:
+        if self.template != template:
+            self.items += [NextPageTemplate(template), PageBreak()]
+            self.template = template
+
+
+def build_story(doc: dict, narrative: str, st: Styles, r: Rendering, widths: dict[str, float]) -> list[Flowable]:
+    """Narrative blocks in order, with the action/KPI tables inserted at their marker lines.
+
+    Markers: <!-- ACTION TABLES --> (all action tables, on landscape pages; appended at the end
+    if the narrative has none), <!-- KPI TABLE n --> (priority n's KPI table here instead of
+    after its actions), <!-- LANDSCAPE -->, <!-- PORTRAIT -->, <!-- PAGE BREAK -->. After the
+    action tables, text stays on the table pages (a legend, a footnote) until the next heading,
+    which returns to portrait pages.
+    """
+    s = Story()
+    ctx = Ctx(doc, st, r, widths["tables"])
+    blocks = parse_markdown(narrative)
+    if not any(b[0] == "marker" and b[1] == "ACTION TABLES" for b in blocks):
+        blocks.append(("marker", "ACTION TABLES"))
+    # A KPI table placed by a marker is not also printed after its priority's actions.
+    ctx.kpi_at_marker = {marker_parts(b[1])[1] for b in blocks
+                         if b[0] == "marker" and marker_parts(b[1])[0] == "KPI TABLE"}
+    footnotes = {n for n in (doc.get("kpi_notes") or {}).values()}
+
+    for b in blocks:
+        kind = b[0]
+        if kind == "marker":
+            name, arg = marker_parts(b[1])
+            if name == "LANDSCAPE":
+                s.to("tables")
+            elif name == "PORTRAIT":
+                s.to("narrative")
+            elif name == "PAGE BREAK":
+                s.items.append(PageBreak())
+            elif name == "ACTION TABLES":
+                s.to("tables")
+                s.items += FAMILIES[doc["doc_key"]](ctx)
+                s.after_tables = True
+            elif name == "KPI TABLE":
+                s.items += kpi_section(replace(ctx, width=widths[s.template]), arg, at_marker=True)
+            continue
+        if kind == "h" and s.after_tables and s.template == "tables":
+            s.to("narrative")
+        width = widths[s.template]
+        if kind == "h":
+            style = {1: st.h1, 2: st.h2}.get(b[1], st.h3)
+            if b[1] <= 2:
+                s.items.append(CondPageBreak(60))
+            s.items.append(Paragraph(inline(b[2]), style))
+        elif kind == "p":
+            if s.after_tables and b[1] in footnotes:
+                continue  # already printed under its KPI table
+            s.items.append(Paragraph(inline(b[1]), st.body))
+        elif kind == "bullets":
+            for lvl, txt in b[1]:
+                style, glyph = (st.body_sub_bullet, "–") if lvl else (st.body_bullet, "•")
+                s.items.append(Paragraph(inline(txt), style, bulletText=glyph))
+            s.items.append(Spacer(1, 4))
+        elif kind == "table":
+            s.items += [narrative_table(b[1], b[2], st, width), Spacer(1, 8)]
+        elif kind == "rule":
+            s.items.append(Spacer(1, 6))
+    return s.items
+
+
+# --------------------------------------------------------------------------- document
+
+class PlanDocTemplate(BaseDocTemplate):
+    """A4 (or Letter) committee paper: 'narrative' portrait pages and 'tables' pages."""
+
+    def __init__(self, path: Path, doc: dict, r: Rendering, st: Styles):
+        self.r, self.st = r, st
+        self.running_title = SHORT_TITLES.get(doc["doc_key"], doc["title"])
+        self.council = doc.get("council") or ""
+        super().__init__(
+            str(path), pagesize=portrait(r.page_size), invariant=1,
+            title=doc["title"], author=self.council, subject=doc.get("doc_type", ""),
+            creator="councilplans samples/generate.py", leftMargin=r.margin, rightMargin=r.margin,
+            topMargin=r.margin, bottomMargin=r.margin,
+        )
+        table_size = landscape(r.page_size) if r.landscape_tables else portrait(r.page_size)
+        legend_room = 16 if r.rag_legend else 0
+        self.addPageTemplates([
+            PageTemplate("narrative", frames=[self._frame(portrait(r.page_size), 0)],
+                         onPage=self._decorate, pagesize=portrait(r.page_size)),
+            PageTemplate("tables", frames=[self._frame(table_size, legend_room)],
+                         onPage=self._decorate_tables, pagesize=table_size),
+        ])
+
+    def _frame(self, size, extra_bottom: float) -> Frame:
+        w, h = size
+        m = self.r.margin
+        return Frame(m, m + 10 + extra_bottom, w - 2 * m, h - 2 * m - 22 - extra_bottom,
+                     leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
+
+    def frame_width(self, template: str) -> float:
+        return next(t for t in self.pageTemplates if t.id == template).frames[0]._width
+
+    def _decorate(self, canv, _doc) -> None:
+        w, h = canv._pagesize
+        m = self.r.margin
+        f = self.r.fonts
+        canv.saveState()
+        canv.setFont(f["regular"], 7.5)
+        canv.drawString(m, h - m + 4, self.running_title)
+        canv.drawRightString(w - m, h - m + 4, self.council)
+        canv.setLineWidth(0.3)
+        canv.line(m, h - m, w - m, h - m)
+        canv.setFont(f["regular"], 8)
+        canv.drawCentredString(w / 2, m - 12, f"Page {canv.getPageNumber()}")
+        canv.restoreState()
+
+    def _decorate_tables(self, canv, doc) -> None:
+        self._decorate(canv, doc)
+        if self.r.rag_legend:
+            self._legend(canv)
+
+    def _legend(self, canv) -> None:
+        """Colour key printed at the foot of every table page (colour-only variant)."""
+        m, f = self.r.margin, self.r.fonts
+        x, y = m, m + 6
+        canv.saveState()
+        canv.setFont(f["bold"], 7.5)
+        canv.drawString(x, y + 1, "Key:")
+        x += 22
+        canv.setFont(f["regular"], 7.5)
+        for name in ("Red", "Amber", "Green"):
+            canv.setFillColor(colors.HexColor(self.r.rag_fills[name]))
+            canv.rect(x, y, 14, 8, stroke=1, fill=1)
+            canv.setFillColor(colors.black)
+            label = f"{name} = {RAG_MEANING[name]}"
+            canv.drawString(x + 18, y + 1, label)
+            x += 28 + pdfmetrics.stringWidth(label, f["regular"], 7.5)
+        canv.restoreState()
+
+
+def needs_unicode_font(doc: dict, narrative: str) -> bool:
+    """True if some text cannot be shown in the base-14 fonts' WinAnsi (cp1252) encoding."""
+    text = json.dumps(doc, ensure_ascii=False) + narrative
+    text = text.replace("✓", "")  # drawn with the tick font where it is used
+    try:
+        text.encode("cp1252")
+        return False
+    except UnicodeEncodeError:
+        return True
+
+
+def use_standard_bullet_code() -> None:
+    """Encode '•' as WinAnsi 0x95 rather than reportlab's default 0x7F.
+
+    reportlab maps U+2022 to code 127, which WinAnsiEncoding leaves undefined, so text
+    extractors (pdfplumber/pdfminer) read every bullet as '(cid:127)'. Word and
+    LibreOffice write 0x95; so do we.
+    """
+    import codecs
+    from reportlab.pdfbase.rl_codecs import RL_Codecs
+
+    data = RL_Codecs._RL_Codecs__rl_codecs_data["winansi"]
+    if data.rexceptions.get(0x2022) != 0x95:
+        data.rexceptions[0x2022] = 0x95
+        RL_Codecs._RL_Codecs__rl_codecs_cache.pop("winansi", None)
+        codecs.unregister(RL_Codecs._rl_codecs)  # also empties Python's codec lookup cache
+        codecs.register(RL_Codecs._rl_codecs)
+
+
+def register_fonts() -> None:
+    if TICK_FONT_FILE.exists() and "DejaVuSans" not in pdfmetrics.getRegisteredFontNames():
+        base = TICK_FONT_FILE.parent
+        pdfmetrics.registerFont(TTFont("DejaVuSans", str(base / "DejaVuSans.ttf")))
+        pdfmetrics.registerFont(TTFont("DejaVuSans-Bold", str(base / "DejaVuSans-Bold.ttf")))
+        pdfmetrics.registerFont(TTFont("DejaVuSans-Oblique", str(base / "DejaVuSans-Oblique.ttf")))
+        pdfmetrics.registerFontFamily("DejaVuSans", normal="DejaVuSans", bold="DejaVuSans-Bold",
+                                      italic="DejaVuSans-Oblique", boldItalic="DejaVuSans-Bold")
+
+
+def render(doc_key: str, out_dir: Path, r: Rendering) -> Path:
+    """Render one document to out_dir/<doc_key>.pdf and return the path."""
+    doc = json.loads((SAMPLES / f"{doc_key}.expected.json").read_text(encoding="utf-8"))
+    narrative_path = SOURCE / f"{doc_key}.narrative.md"
+    narrative = narrative_path.read_text(encoding="utf-8") if narrative_path.exists() else f"# {doc['title']}\n"
+    use_standard_bullet_code()
+    register_fonts()
+    if needs_unicode_font(doc, narrative) and "DejaVuSans" in pdfmetrics.getRegisteredFontNames():
+        r = replace(r, font="DejaVuSans")
+    st = Styles(r)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / f"{doc_key}.pdf"
+    pdf = PlanDocTemplate(path, doc, r, st)
+    widths = {t: pdf.frame_width(t) for t in ("narrative", "tables")}
+    pdf.build(build_story(doc, narrative, st, r, widths))
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("doc_keys", nargs="*", metavar="DOC_KEY",
+                    help="documents to render (default: every samples/<doc_key>.expected.json)")
+    ap.add_argument("--out", type=Path, default=SAMPLES, help="output directory (default: samples/)")
+    ap.add_argument("--variant", default="standard", choices=sorted(VARIANTS))
+    args = ap.parse_args(argv)
+    if args.variant != "standard" and args.out.resolve() == SAMPLES:
+        ap.error("only the standard variant is written into samples/; pass --out DIR")
+    keys = args.doc_keys or [k for k in DOC_KEYS if (SAMPLES / f"{k}.expected.json").exists()]
+    for key in keys:
+        if key not in FAMILIES:
+            ap.error(f"unknown document {key!r}; known: {', '.join(FAMILIES)}")
+        path = render(key, args.out, VARIANTS[args.variant])
+        print(f"{path}  {path.stat().st_size // 1024} KiB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
