@@ -14,7 +14,7 @@ app = typer.Typer(
     help="Turn published council plan PDFs into a database of actions, leads, deadlines, RAG ratings and KPIs.",
     no_args_is_help=True, add_completion=False,
 )
-console = Console(stderr=True)
+console = Console(stderr=True, width=None if Console(stderr=True).is_terminal else 160)
 DB_HELP = "SQLAlchemy URL of the database, e.g. sqlite:///data/councilplans.db or postgresql+psycopg://user@host/db."
 
 
@@ -93,8 +93,8 @@ def errors(db: str = typer.Option(None, "--db", help=DB_HELP)) -> None:
         table.add_column(col)
     with Session(engine) as session:
         for err in session.scalars(select(IngestError).order_by(IngestError.id.desc())):
-            table.add_row(f"{err.at:%Y-%m-%d %H:%M}", str(err.run_id), err.file_name, err.stage, err.reason)
-    Console().print(table)
+            table.add_row(f"{err.at:%Y-%m-%d %H:%M}", str(err.run_id), Path(err.file_name).name, err.stage, err.reason)
+    Console(width=None if console.is_terminal else 160).print(table)
 
 
 @app.command()

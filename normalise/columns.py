@@ -76,9 +76,12 @@ def is_action_table(roles: list[ColumnRole]) -> bool:
     return has_text and (len(fields) >= 2 or len(fields) == 1 and len(roles) >= 4)
 
 
+KPI_NAME_RE = re.compile(r"indicator|measuring|measures?\b|\bkpis?\b|performance", re.I)
+
+
 def is_kpi_table(headers: list[str]) -> bool:
-    """A KPI table: a name column then two or more period/target/outturn columns."""
-    return sum(bool(KPI_HEADER_RE.search(h)) for h in headers[1:]) >= 2
+    """A KPI table: an indicator-name column, or a name column and two or more period columns."""
+    return bool(headers and KPI_NAME_RE.search(headers[0])) or sum(bool(KPI_HEADER_RE.search(h)) for h in headers[1:]) >= 2
 
 
 VALUE_KIND_RULES = [

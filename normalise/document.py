@@ -19,8 +19,9 @@ from .refs import parse_priority_heading
 
 COUNCIL_RE = re.compile(
     r"(London Borough of [A-Z][a-z]+(?: (?:and|upon|on) [A-Z][a-z]+)?|[A-Z][a-z]+(?: [A-Z][a-z]+)? (?:County|Borough|City|District|Metropolitan Borough) Council)")
+MONTH_NAME = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*"
 PERIOD_RE = re.compile(
-    r"(?P<label>(?:(?P<m1>[A-Z][a-z]+)\s+)?(?P<y1>(?:19|20)\d\d)\s*(?:/|–|-|to)\s*(?:(?P<m2>[A-Z][a-z]+)\s+)?(?P<y2>(?:19|20)?\d\d))(?!\d)")
+    rf"(?P<label>(?:(?P<m1>{MONTH_NAME})\s+)?(?P<y1>(?:19|20)\d\d)\s*(?:/|–|-|to)\s*(?:(?P<m2>{MONTH_NAME})\s+)?(?P<y2>(?:19|20)?\d\d))(?!\d)")
 ABBREV_KEY_RE = re.compile(r"^\s*(?P<abbr>[A-Z][A-Za-z&]{1,7})\s*(?:=|–|-|:)\s*(?P<full>[A-Z][^=]{3,80})$")
 DOC_TYPES = [
     ("improvement_plan", re.compile(r"improvement (action )?plan", re.I)),
@@ -66,19 +67,13 @@ def parse_period(text: str) -> tuple[str, date, date] | None:
     y1, y2 = int(m["y1"]), full_year(m["y2"]) if len(m["y2"]) == 2 else int(m["y2"])
     if y2 < y1 or y2 - y1 > 10:
         return None
-    m1 = m["m1"] and m["m1"][:3].lower() in calendar_abbr()
-    m2 = m["m2"] and m["m2"][:3].lower() in calendar_abbr()
-    if m1 and m2:
+    if m["m1"] and m["m2"]:
         start = date(y1, month_number(m["m1"]), 1)
         end_month = month_number(m["m2"])
         end = date(y2, end_month, calendar.monthrange(y2, end_month)[1])
     else:
         start, end = date(y1, 4, 1), date(y2 if y2 > y1 else y1 + 1, 3, 31)
     return " ".join(m["label"].split()), start, end
-
-
-def calendar_abbr() -> set[str]:
-    return {a.lower() for a in calendar.month_abbr if a}
 
 
 def status_as_of(headers: list[str], lines: list[str]) -> date | None:

@@ -19,6 +19,7 @@ from .records import Lead
 ABBREV_TOKEN_RE = re.compile(r"^[A-Z][A-Za-z]{0,1}[A-Z]{1,5}$")
 CONTINUATION_END_RE = re.compile(r"(,|&|\band|\bof|\bfor|\bthe|\(|\bin|/|-)\s*$", re.I)
 SEPARATOR_RE = re.compile(r"\s*(?:;|\n)\s*")
+AND_RE = re.compile(r",?\s+(?:and|&)\s+")
 
 
 @lru_cache(maxsize=1)
@@ -58,6 +59,24 @@ def names_a_post(text: str) -> bool:
     """True once the text names a post ('Manager', 'Director', ...) or is an abbreviation."""
     words = set(re.findall(r"[A-Za-z-]+", text))
     return bool(words & set(lexicon()["role_nouns"])) or bool(ABBREV_TOKEN_RE.match(text.strip()))
+
+
+def has_post_noun(text: str) -> bool:
+    return bool(set(re.findall(r"[A-Za-z-]+", text)) & set(lexicon()["post_nouns"]))
+
+
+def split_on_and(text: str) -> list[str]:
+    """'Head of Learning, and Early Years Manager' -> two leads, because both sides name a post."""
+    pieces, start = [], 0
+    for m in AND_RE.finditer(text):
+        left, right = text[start:m.start()], text[m.end():]
+        if left.count("(") > left.count(")"):
+            continue  # inside brackets: 'Assistant Directors (Access and Inclusion ...)'
+        if has_post_noun(left) and has_post_noun(right.split(",")[0]):
+            pieces.append(left)
+            start = m.end()
+    pieces.append(text[start:])
+    return [p.strip(" ,") for p in pieces if p.strip(" ,")]
 
 
 def split_role_starts(text: str) -> list[str]:
@@ -104,8 +123,10 @@ def split_leads(cell_lines: list[str]) -> list[str]:
     leads: list[str] = []
     for chunk in joined:
         for part in SEPARATOR_RE.split(chunk):
-            leads.extend(split_role_starts(part))
-    return [lead.strip(" ,;") for lead in leads if lead.strip(" ,;")]
+            for piece in split_on_and(part):
+                leads.extend(split_role_starts(piece))
+    leads = [re.sub(r"^(?:and|&)\s+", "", lead.strip(" ,;")) for lead in leads]
+    return [lead for lead in leads if lead]
 
 
 def split_organisation(text: str) -> tuple[str, str | None]:

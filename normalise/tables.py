@@ -18,7 +18,7 @@ from .leads import parse_leads
 from .rag import combine_rag, rag_from_colour, rag_from_word, split_rag_prefix
 from .records import ActionRecord, GenericTable, Level, Measure, MeasureValue, Priority, Provenance
 from .refs import parse_priority_heading, split_ref
-from .text import clean_text, is_bullet, join_lines, split_items, strip_bullet
+from .text import SUB_BULLET_RE, clean_text, is_bullet, item_text, join_lines, split_items, strip_bullet
 
 CONTD_RE = re.compile(r"\[?\(?\s*cont(?:inue)?['’]?d\.?(?: from (?:last|previous) page)?\s*\)?\]?", re.I)
 NUMBER_RE = re.compile(r"^[<>≥≤~]?\s*[-−]?\s*£?\s*(\d[\d,]*(?:\.\d+)?)\s*(%|k|m|bn)?\s*$", re.I)
@@ -146,6 +146,7 @@ class Assembler:
         self.period_end = period_end
         self.known = known_priorities or {}
         self.open_row = False  # the last action table ended in a row cut by the page break
+        self.sub_rows = False  # the current action spans rows that are its tasks
         self.lead_lines: dict[int, list[str]] = {}  # id(record) -> lead lines, to extend on the next page
 
     # -- priorities ---------------------------------------------------------------------------
@@ -235,20 +236,30 @@ class Assembler:
                 by_role.setdefault(roles[cell.col], []).append(cell)
         if not any(c.text.strip() for c in starts if c):
             return
-        if maybe_continued and self.is_continuation(by_role):
-            self.continue_record(by_role, page)
+        if maybe_continued and self.is_continuation(by_role, roles):
+            task_cell = (by_role.get(ColumnRole.TASK) or [None])[0]
+            if ColumnRole.ACTION in roles and task_cell and len(split_items(cell_lines(task_cell))) > 1:
+                self.continue_stacked(task_cell, by_role, page)
+            else:
+                self.continue_record(by_role, page)
             return
         ref_cell = (by_role.get(ColumnRole.REF) or [None])[0]
         ref_text = clean_text(ref_cell.text) if ref_cell else None
-        if aim := (by_role.get(ColumnRole.AIM) or [None])[0]:
-            self.start_aim(aim, page, ref_text if not by_role.get(ColumnRole.ACTION) else None)
         action_cell = (by_role.get(ColumnRole.ACTION) or [None])[0]
+        if aim := (by_role.get(ColumnRole.AIM) or [None])[0]:
+            # the number beside a multi-row aim is the aim's when it spans the same rows
+            ref_is_aims = ref_cell is not None and (action_cell is None or ref_cell.row_span == aim.row_span != action_cell.row_span)
+            self.start_aim(aim, page, ref_text if ref_is_aims else None)
+            ref_text = None if ref_is_aims else ref_text
         task_cell = (by_role.get(ColumnRole.TASK) or [None])[0]
         has_task_column = ColumnRole.TASK in roles
         has_action_column = ColumnRole.ACTION in roles
         if action_cell and action_cell.text.strip():
-            level = Level.ACTION
-            self.w.action = self.new_record(action_cell, page, level, ref_text)
+            self.w.action = self.new_record(action_cell, page, Level.ACTION, ref_text)
+            self.sub_rows = action_cell.row_span > 1 and not has_task_column
+            if self.sub_rows:
+                self.sub_row_task(by_role, page)
+                return
             if not has_task_column or not (task_cell and task_cell.text.strip()):
                 self.fill_fields(self.w.action, by_role, page)
                 return
@@ -256,21 +267,50 @@ class Assembler:
             parent = self.w.action if has_action_column else self.w.aim
             self.tasks(task_cell, by_role, page, parent, None if has_action_column else ref_text)
         elif action_cell is None and self.w.action is not None and has_action_column:
-            self.fill_fields(self.w.action, by_role, page)
+            if self.sub_rows:
+                self.sub_row_task(by_role, page)
+            else:
+                self.fill_fields(self.w.action, by_role, page)
 
-    def is_continuation(self, by_role: dict[ColumnRole, list[Cell]]) -> bool:
+    def sub_row_task(self, by_role: dict[ColumnRole, list[Cell]], page: int) -> None:
+        """An action cell spanning rows that each have their own fields: each row is a task of it."""
+        text_cell = next((cells[0] for role in (ColumnRole.DETAIL, ColumnRole.MEASURE, ColumnRole.PROGRESS)
+                          if (cells := by_role.get(role)) and cells[0].text.strip()), None)
+        if text_cell is None:
+            self.fill_fields(self.w.action, by_role, page)
+            return
+        record = self.new_record(text_cell, page, Level.TASK, None, parent=self.w.action)
+        record.text = clean_text(text_cell.text) or ""
+        self.fill_fields(record, by_role, page)
+
+    def is_continuation(self, by_role: dict[ColumnRole, list[Cell]], roles: list[ColumnRole]) -> bool:
+        """Does the first row on a page carry on the record cut by the page break?"""
         if self.w.last is None:
             return False
         if self.open_row:
             return True
-        text_cells = by_role.get(ColumnRole.TASK) or by_role.get(ColumnRole.ACTION) or []
+        if ColumnRole.REF in roles and not any(c.text.strip() for c in by_role.get(ColumnRole.REF, [])):
+            return True  # a numbered table's row without a number
+        text_cells = by_role.get(ColumnRole.ACTION) or by_role.get(ColumnRole.TASK) or []
         text = " ".join(c.text for c in text_cells).strip()
-        if CONTD_RE.search(text):
-            return True
-        if not text:
+        if not text or CONTD_RE.search(text) or SUB_BULLET_RE.match(text):
             return True
         ref, _, _ = split_ref(strip_bullet(text.splitlines()[0]))
         return ref is None and (self.w.last.ref is not None or text[:1].islower())
+
+    def continue_stacked(self, task_cell: Cell, by_role: dict[ColumnRole, list[Cell]], page: int) -> None:
+        """A stacked-tasks row carried over: the first item may finish the last task, the rest are new."""
+        action_text = clean_text("\n".join(c.text for c in by_role.get(ColumnRole.ACTION, [])))
+        if action_text and self.w.action is not None:
+            self.w.action.text = join_lines([self.w.action.text, action_text])
+        items = split_items_with_tops(task_cell.lines)
+        first = items[0]
+        if not is_bullet(first[0].text) or SUB_BULLET_RE.match(first[0].text):
+            last = self.w.last
+            last.text = join_lines([last.text, item_text([ln.text for ln in first])])
+            items = items[1:]
+        if items:
+            self.tasks(task_cell, by_role, page, self.w.action, None, items)
 
     def continue_record(self, by_role: dict[ColumnRole, list[Cell]], page: int) -> None:
         record = self.w.last
@@ -306,7 +346,7 @@ class Assembler:
 
     def new_record(self, cell: Cell, page: int, level: Level, ref_text: str | None,
                    lines: list[str] | None = None, parent: ActionRecord | None = None) -> ActionRecord:
-        text = join_lines([strip_bullet(line) for line in (lines if lines is not None else cell_lines(cell))])
+        text = item_text(lines if lines is not None else cell_lines(cell))
         word_rag, text = split_rag_prefix(text)
         ref, flags, rest = split_ref(text)
         if ref_text:
@@ -326,11 +366,13 @@ class Assembler:
         return record
 
     def tasks(self, task_cell: Cell, by_role: dict[ColumnRole, list[Cell]], page: int,
-              parent: ActionRecord | None, ref_text: str | None) -> None:
+              parent: ActionRecord | None, ref_text: str | None, items: list[list[TextLine]] | None = None) -> None:
         """One task per top-level bullet; per-bullet deadlines/leads are matched by height."""
-        items = split_items_with_tops(task_cell.lines)
+        given = items is not None
+        items = items or split_items_with_tops(task_cell.lines)
         if len(items) <= 1 or not all(is_bullet(lines[0].text) for lines in items[1:]):
-            record = self.new_record(task_cell, page, Level.TASK, ref_text, parent=parent)
+            lines = [ln.text for group in items for ln in group] if given else None
+            record = self.new_record(task_cell, page, Level.TASK, ref_text, lines, parent=parent)
             self.fill_fields(record, by_role, page)
             return
         tops = [lines[0].bbox[1] for lines in items]

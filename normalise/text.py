@@ -50,3 +50,15 @@ def split_items(lines: list[str]) -> list[list[str]]:
         else:
             items[-1].append(line)
     return items
+
+
+def item_text(lines: list[str]) -> str:
+    """A bullet item's text; its '–' sub-items follow the item text, separated by '; '."""
+    groups: list[list[str]] = [[]]
+    for line in lines:
+        if SUB_BULLET_RE.match(line):
+            groups.append([])
+        groups[-1].append(strip_bullet(line))
+    head = join_lines(groups[0])
+    subs = "; ".join(join_lines(g) for g in groups[1:] if g)
+    return f"{head} {subs}".strip() if subs else head

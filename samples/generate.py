@@ -212,6 +212,7 @@ class Column:
     header: str          # as printed; columns sharing a header (and group) are spanned in the header
     weight: float        # share of the table width
     group: str | None = None
+    min_width: float = 0  # points; e.g. a RAG column must fit 'Amber' on one line
 
 
 class Grid:
@@ -275,8 +276,7 @@ class Grid:
         return cells, cmds
 
     def build(self, st: Styles, r: Rendering, width: float) -> Table:
-        total = sum(c.weight for c in self.columns)
-        widths = [width * c.weight / total for c in self.columns]
+        widths = fit_widths([c.weight for c in self.columns], [c.min_width for c in self.columns], width)
         header, cmds = self.header_cells(st)
         data = [header] + [[row.get(c.key, "") for c in self.columns] for row in self.rows]
         cmds += [
@@ -332,6 +332,22 @@ class RuledTable(LongTable):
         self.canv.restoreState()
 
 
+def fit_widths(weights: list[float], minimums: list[float], width: float) -> list[float]:
+    """Share `width` by weight, then give narrow columns their minimum, taken from the widest."""
+    widths = [width * w / sum(weights) for w in weights]
+    for i, m in enumerate(minimums):
+        if widths[i] < m:
+            widest = max(range(len(widths)), key=widths.__getitem__)
+            widths[widest] -= m - widths[i]
+            widths[i] = m
+    return widths
+
+
+def rag_min_width(st: Styles) -> float:
+    """Width that keeps the longest rating word on one line in a RAG cell."""
+    return pdfmetrics.stringWidth("Amber", st.rag.fontName, st.rag.fontSize) + 8
+
+
 def rag_cell(rating: str | None, ctx: Ctx) -> object:
     """The printed content of a RAG cell: the word, or nothing in the colour-only variant."""
     if not rating or not ctx.r.rag_words:
@@ -364,7 +380,7 @@ def cypp_tables(ctx: Ctx) -> list[Flowable]:
     columns = [
         Column("task", tc[0], 25), Column("deadline", tc[1], 9), Column("lead", tc[2], 18),
         Column("progress", tc[3], 33),
-        Column("R", tc[4], 5, "rating"), Column("A", tc[4], 5, "rating"), Column("G", tc[4], 5, "rating"),
+        *(Column(k, tc[4], 5, "rating", rag_min_width(st)) for k in "RAG"),
     ]
     order = ["R", "A", "G", "task", "lead", "deadline", "progress"] if r.alternate_columns else None
     g = Grid(columns, order)
@@ -401,7 +417,7 @@ def ecf_tables(ctx: Ctx) -> list[Flowable]:
     its actions."""
     doc, st, r = ctx.doc, ctx.st, ctx.r
     tc = doc["table_columns"]
-    columns = [Column("no", tc[0], 5), Column("aim", tc[1], 14), Column("rag", tc[2], 7),
+    columns = [Column("no", tc[0], 5), Column("aim", tc[1], 14), Column("rag", tc[2], 7, min_width=rag_min_width(st)),
                Column("action", tc[3], 20), Column("progress", tc[4], 29), Column("next", tc[5], 25)]
     order = ["no", "aim", "action", "progress", "next", "rag"] if r.alternate_columns else None
     out: list[Flowable] = []
@@ -942,8 +958,8 @@ def main(argv: list[str] | None = None) -> int:
         ap.error("only the standard variant is written into samples/; pass --out DIR")
     keys = args.doc_keys or [k for k in DOC_KEYS if (SAMPLES / f"{k}.expected.json").exists()]
     for key in keys:
-        if key not in FAMILIES:
-            ap.error(f"unknown document {key!r}; known: {', '.join(FAMILIES)}")
+        if key not in FAMILIES or not (SAMPLES / f"{key}.expected.json").exists():
+            ap.error(f"no layout or expected JSON for {key!r}; known: {', '.join(FAMILIES)}")
         path = render(key, args.out, VARIANTS[args.variant])
         print(f"{path}  {path.stat().st_size // 1024} KiB")
     return 0

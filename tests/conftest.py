@@ -1,0 +1,28 @@
+"""Shared fixtures: the samples ingested once per session into a real SQLite file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from councilplans.pipeline import run_pipeline
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "samples"
+SHARED = ROOT.parent / "shared"
+REALWORLD = SHARED / "realworld" / "pdfs"
+
+
+def needs_shared():
+    return pytest.mark.skipif(not REALWORLD.is_dir(), reason="../shared/realworld is not present in this clone")
+
+
+@pytest.fixture(scope="session")
+def samples_db(tmp_path_factory) -> str:
+    """Every bundled sample loaded into a fresh SQLite database (the `make pipeline` job)."""
+    db = tmp_path_factory.mktemp("db") / "samples.db"
+    url = f"sqlite:///{db}"
+    summary = run_pipeline(SAMPLES, url, workers=2, cache_dir=None)
+    assert summary.failed == 0, summary.errors
+    return url

@@ -1,0 +1,124 @@
+"""Unit and property tests for the value parsers: deadlines, RAG, refs, leads."""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from normalise.deadlines import parse_deadline
+from normalise.leads import parse_leads, split_leads
+from normalise.rag import rag_from_colour, rag_from_word, split_rag_prefix
+from normalise.records import RagRating
+from normalise.refs import clean_ref, parse_priority_heading, split_ref
+
+
+@pytest.mark.parametrize("raw, kind, start, end", [
+    ("31 August 2009", "date", "2009-08-31", "2009-08-31"),
+    ("March 2012", "month", "2012-03-01", "2012-03-31"),
+    ("Sept 2018", "month", "2018-09-01", "2018-09-30"),
+    ("Sep 16", "month", "2016-09-01", "2016-09-30"),
+    ("By Apr 17", "month", "2017-04-01", "2017-04-30"),
+    ("Jun – Sep 16", "range", "2016-06-01", "2016-09-30"),
+    ("Dec – Mar 17", "range", "2016-12-01", "2017-03-31"),
+    ("April 2022 (annual programme)", "recurring", "2022-04-01", "2022-04-30"),
+    ("Ongoing", "ongoing", None, None),
+    ("N/A", "none", None, None),
+    ("TBC", "none", None, None),
+    ("Q3 2017/18", "range", "2017-10-01", "2017-12-31"),
+    ("2018/19", "range", "2018-04-01", "2019-03-31"),
+    ("when funding allows", "none", None, None),
+])
+def test_deadline_forms(raw, kind, start, end):
+    d = parse_deadline(raw)
+    assert (d.raw, d.kind.value, d.start and d.start.isoformat(), d.end and d.end.isoformat()) == (raw, kind, start, end)
+
+
+def test_end_of_financial_year_uses_the_plan_period():
+    d = parse_deadline("end of financial year", period_end=date(2018, 3, 31))
+    assert (d.kind.value, d.end) == ("date", date(2018, 3, 31))
+
+
+@given(st.integers(2000, 2099), st.integers(1, 12), st.booleans(), st.booleans())
+def test_any_month_year_round_trips_to_month_bounds(year, month, long_name, short_year):
+    name = calendar.month_name[month] if long_name else calendar.month_abbr[month]
+    raw = f"{name} {year % 100:02d}" if short_year else f"{name} {year}"
+    d = parse_deadline(raw)
+    assert d.kind.value == "month"
+    assert d.start == date(year, month, 1)
+    assert d.end == date(year, month, calendar.monthrange(year, month)[1])
+
+
+@given(st.text(max_size=40))
+def test_parser_never_fails_and_start_precedes_end(raw):
+    d = parse_deadline(raw)
+    if d.start and d.end:
+        assert d.start <= d.end
+    if raw.strip():
+        assert d.raw is not None
+
+
+@pytest.mark.parametrize("word, rating", [
+    ("R", RagRating.RED), ("Amber", RagRating.AMBER), ("green", RagRating.GREEN), ("Amber/Green", RagRating.AMBER),
+    ("On track", RagRating.GREEN), ("Completed", RagRating.BLUE), ("Progress", None),
+])
+def test_rag_words(word, rating):
+    assert rag_from_word(word) == rating
+
+
+@pytest.mark.parametrize("rgb, rating", [
+    ((1, 0, 0), RagRating.RED), ((0.75, 0, 0), RagRating.RED), ((1, 0.75, 0), RagRating.AMBER),
+    ((0.89, 0.42, 0.04), RagRating.AMBER), ((0, 0.69, 0.31), RagRating.GREEN), ((0.57, 0.82, 0.31), RagRating.GREEN),
+    ((0.85, 0.85, 0.85), None), ((1, 1, 1), None), ((0.2, 0.4, 0.8), RagRating.BLUE),
+])
+def test_rag_colours_by_hue(rgb, rating):
+    assert rag_from_colour(rgb) == rating
+
+
+def test_rag_word_before_action_text():
+    assert split_rag_prefix("Amber a) Continue to implement") == (RagRating.AMBER, "a) Continue to implement")
+
+
+@pytest.mark.parametrize("printed, ref, flags", [
+    ("1.1 (BBB)", "1.1", ["BBB"]), ("2.4 [BBB]", "2.4", ["BBB"]), ("a)", "a", []), ("1.1.1", "1.1.1", []),
+])
+def test_refs(printed, ref, flags):
+    assert clean_ref(printed) == (ref, flags)
+
+
+def test_ref_split_from_text():
+    assert split_ref("1.2 Complete a Maternity Needs Assessment.") == ("1.2", [], "Complete a Maternity Needs Assessment.")
+
+
+@pytest.mark.parametrize("heading, parsed", [
+    ("AREA OF FOCUS 3: Address the health needs", ("3", "Address the health needs")),
+    ("Priority Outcome 2", ("2", "")),
+    ("Priority One - Leadership and governance", ("1", "Leadership and governance")),
+])
+def test_priority_headings(heading, parsed):
+    assert parse_priority_heading(heading) == parsed
+
+
+@pytest.mark.parametrize("lines, leads", [
+    (["Director Children's Social Care Director Adult Social Care"],
+     ["Director Children's Social Care", "Director Adult Social Care"]),
+    (["DCS CEX"], ["DCS", "CEX"]),
+    (["Assistant Director, Access and", "Inclusion, Children and Young", "People Service, London Borough of",
+      "Bromley", "Consultant Clinical", "Psychologist, Oxleas NHS", "Foundation Trust"],
+     ["Assistant Director, Access and Inclusion, Children and Young People Service, London Borough of Bromley",
+      "Consultant Clinical Psychologist, Oxleas NHS Foundation Trust"]),
+    (["Information Systems", "Strategic Adviser, London Borough of Bromley"],
+     ["Information Systems Strategic Adviser, London Borough of Bromley"]),
+])
+def test_split_leads(lines, leads):
+    assert split_leads(lines) == leads
+
+
+def test_lead_role_and_organisation_and_document_key():
+    (lead,) = parse_leads(["Consultant in Public Health, Bromley Primary Care Trust"])
+    assert (lead.role, lead.organisation) == ("Consultant in Public Health", "Bromley Primary Care Trust")
+    (dcs,) = parse_leads(["DCS"], {"DCS": "Director Children's Services"})
+    assert (dcs.raw, dcs.role, dcs.canonical) == ("DCS", "Director of Children's Services", True)
