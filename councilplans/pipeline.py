@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from extract import EXTRACTOR_VERSION, ExtractedDocument, ExtractionError, extract_document, sha256_of
-from load import finish_run, is_current, load_document, open_database, record_error, start_run, touch_document
+from load import finish_run, link_actions, is_current, load_document, open_database, record_error, start_run, touch_document
 from normalise import NORMALISER_VERSION, PlanDocument, normalise_document
 
 
@@ -36,6 +36,7 @@ class RunSummary:
     unchanged: int = 0
     failed: int = 0
     actions: int = 0
+    links: int | None = None  # cross-year links recomputed (None when nothing new was loaded)
     errors: list[tuple[str, str, str]] = field(default_factory=list)  # (file, stage, reason)
     documents: list[tuple[str, int, int, str]] = field(default_factory=list)  # (file, actions, measures, layout)
 
@@ -117,6 +118,8 @@ def run_pipeline(folder: Path, db_url: str, workers: int | None = None, force: b
             progress(Path(result.path).name, skipped=False)
     for path, sha in duplicates:
         touch_document(engine, sha, path)
+    if summary.inserted:
+        summary.links = link_actions(engine)
     finish_run(engine, summary.run_id, files_seen=summary.files_seen, extracted=summary.extracted,
                inserted=summary.inserted, unchanged=summary.unchanged, failed=summary.failed)
     engine.dispose()

@@ -1,11 +1,12 @@
 """Stage 3: PlanDocument -> database (SQLAlchemy models, analyst views, idempotent loads)."""
 
+from .links import link_actions
 from .db import (
     DEFAULT_URL, drop_document, finish_run, is_current, load_document, open_database, record_error,
     start_run, touch_document,
 )
 
 __all__ = [
-    "DEFAULT_URL", "drop_document", "finish_run", "is_current", "load_document", "open_database",
+    "DEFAULT_URL", "drop_document", "link_actions", "finish_run", "is_current", "load_document", "open_database",
     "record_error", "start_run", "touch_document",
 ]

@@ -79,9 +79,12 @@ def is_action_table(roles: list[ColumnRole]) -> bool:
 KPI_NAME_RE = re.compile(r"indicator|measuring|measures?\b|\bkpis?\b|performance", re.I)
 
 
-def is_kpi_table(headers: list[str]) -> bool:
-    """A KPI table: an indicator-name column, or a name column and two or more period columns."""
-    return bool(headers and KPI_NAME_RE.search(headers[0])) or sum(bool(KPI_HEADER_RE.search(h)) for h in headers[1:]) >= 2
+def is_kpi_table(headers: list[str], strict: bool = False) -> bool:
+    """A KPI table: an indicator-name column, or (unless strict) a name column and two or more
+    period/target/outturn columns."""
+    if headers and KPI_NAME_RE.search(headers[0]):
+        return True
+    return not strict and sum(bool(KPI_HEADER_RE.search(h)) for h in headers[1:]) >= 2
 
 
 VALUE_KIND_RULES = [

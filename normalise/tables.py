@@ -426,7 +426,8 @@ class Assembler:
     # -- KPI and unknown tables ---------------------------------------------------------------
     def other_table(self, table: ExtractedTable) -> None:
         first = [" ".join((c.text if c else "").split()) for c in cells_covering(table, 0)]
-        if is_kpi_table(first):
+        # before any action table, only an explicitly named indicator table counts as KPIs
+        if is_kpi_table(first, strict=self.w.layout is None):
             self.kpi_table(table, first, 1)
         elif self.w.kpi_header and table.n_cols == len(self.w.kpi_header):
             self.kpi_table(table, self.w.kpi_header, 0)
@@ -440,28 +441,51 @@ class Assembler:
         roles = assign_roles(header)
         for row in range(start, table.n_rows):
             cells = cells_covering(table, row)
-            name = clean_text(cells[0].text) if cells[0] else None
-            if not name or [" ".join(c.text.split()) if c else "" for c in cells] == header:
+            if not cells[0] or not cells[0].text.strip() or [" ".join(c.text.split()) if c else "" for c in cells] == header:
                 continue
-            ref, _, rest = split_ref(name)
-            measure = Measure(ref=ref, priority_ref=self.w.priority.ref if self.w.priority else None,
-                              name=rest if ref else name, page=table.page)
-            for col in range(1, table.n_cols):
-                cell = cells[col]
-                if cell is None or (col > 0 and cells[col - 1] is cell):
-                    continue
-                if roles[col] == ColumnRole.RAG:
-                    rating, _, _ = read_rag([cell])
-                    measure.rag = measure.rag or rating
-                    continue
-                raw = clean_text(cell.text)
-                if raw is None:
-                    continue
-                label = header[col]
-                measure.values.append(MeasureValue(
-                    column_label=label, value_raw=raw, value_num=parse_number(raw),
-                    period_label=period_of(label), value_kind=value_kind(label), provenance=prov(cell, table.page)))
-            self.w.measures.append(measure)
+            for name, band in indicator_names(cells[0]):
+                self.measure(name, band, cells, header, roles, table.page)
+
+    def measure(self, name: str, band, cells: list[Cell | None], header: list[str], roles, page: int) -> None:
+        ref, _, rest = split_ref(name)
+        measure = Measure(ref=ref, priority_ref=self.w.priority.ref if self.w.priority else None,
+                          name=rest if ref else name, page=page)
+        for col in range(1, len(cells)):
+            cell = cells[col]
+            if cell is None or cells[col - 1] is cell:
+                continue
+            if roles[col] == ColumnRole.RAG:
+                measure.rag = measure.rag or read_rag([cell])[0]
+                continue
+            raw = clean_text("\n".join(ln.text for ln in cell.lines if band[0] <= ln.bbox[1] < band[1]))
+            if raw is None:
+                continue
+            label = header[col]
+            measure.values.append(MeasureValue(
+                column_label=label, value_raw=raw, value_num=parse_number(raw),
+                period_label=period_of(label), value_kind=value_kind(label), provenance=prov(cell, page)))
+        self.w.measures.append(measure)
+
+
+def indicator_names(cell: Cell) -> list[tuple[str, tuple[float, float]]]:
+    """Indicator names in a name cell with the band of height each one's values sit in.
+
+    'Key Stage 2:' followed by bullets is a group: each bullet is an indicator named
+    'Key Stage 2: <bullet>', its values printed level with it in the other columns.
+    """
+    items = split_items_with_tops(cell.lines)
+    everything = (float("-inf"), float("inf"))
+    bullets = [group for group in items if is_bullet(group[0].text)]
+    if len(bullets) < 2 or is_bullet(items[0][0].text) or len(items) != len(bullets) + 1:
+        return [(clean_text(cell.text) or "", everything)]
+    heading = join_lines([ln.text for ln in items[0]])
+    tops = [group[0].bbox[1] for group in bullets]
+    out = []
+    for i, group in enumerate(bullets):
+        low = tops[i] - ALIGN_TOLERANCE if i else float("-inf")
+        high = tops[i + 1] - ALIGN_TOLERANCE if i + 1 < len(tops) else float("inf")
+        out.append((f"{heading} {item_text([ln.text for ln in group])}", (low, high)))
+    return out
 
 
 def parse_number(raw: str) -> float | None:

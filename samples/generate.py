@@ -79,7 +79,8 @@ HEADER_FILL = "#D9D9D9"    # table header rows
 BANNER_FILL = "#BFBFBF"    # full-width theme / priority banners
 SUBBANNER_FILL = "#F2F2F2"  # area-of-focus / issue rows
 RULE = 0.5                 # grid line width, points
-TICK_FONT_FILE = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+FALLBACK_FONT = "DejaVuSans"
+FALLBACK_FONT_FILE = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 
 
 # --------------------------------------------------------------------------- options
@@ -105,8 +106,6 @@ class Rendering:
     def fonts(self) -> dict[str, str]:
         if self.font.startswith("Times"):
             return {"regular": "Times-Roman", "bold": "Times-Bold", "italic": "Times-Italic"}
-        if self.font == "DejaVuSans":
-            return {"regular": "DejaVuSans", "bold": "DejaVuSans-Bold", "italic": "DejaVuSans-Oblique"}
         return {"regular": "Helvetica", "bold": "Helvetica-Bold", "italic": "Helvetica-Oblique"}
 
 
@@ -142,6 +141,7 @@ class Styles:
         self.fonts = f
         self.cell = ParagraphStyle("cell", fontName=f["regular"], fontSize=fs, leading=lead)
         self.cell_bold = ParagraphStyle("cellb", parent=self.cell, fontName=f["bold"])
+        self.sub_cell = ParagraphStyle("subcell", parent=self.cell, leftIndent=9)
         self.header = ParagraphStyle("hdr", parent=self.cell_bold, alignment=TA_CENTER)
         self.rag = ParagraphStyle("rag", parent=self.cell_bold, fontSize=fs - 1, leading=lead - 1,
                                   alignment=TA_CENTER)
@@ -166,9 +166,22 @@ class Styles:
                                           spaceBefore=4, spaceAfter=10)
 
 
+def markup(text: str | None) -> str:
+    """Plain text as paragraph markup: escaped, and any character the base-14 fonts cannot
+    show (outside WinAnsi/cp1252, e.g. U+2010) set in the Unicode fallback font."""
+    out = []
+    for ch in escape(text or ""):
+        try:
+            ch.encode("cp1252")
+            out.append(ch)
+        except UnicodeEncodeError:
+            out.append(f'<font name="{FALLBACK_FONT}">{ch}</font>' if has_fallback_font() else "?")
+    return "".join(out)
+
+
 def para(text: str | None, style: ParagraphStyle, **kw) -> Paragraph:
-    """A paragraph of plain text (escaped; no markup from the data is trusted)."""
-    return Paragraph(escape(text or ""), style, **kw)
+    """A paragraph of plain text (no markup from the data is trusted)."""
+    return Paragraph(markup(text), style, **kw)
 
 
 def bullets(items: list[str], st: Styles, glyph: str = "•") -> list[Flowable]:
@@ -309,8 +322,8 @@ class Ctx:
     st: Styles
     r: Rendering
     width: float
-    kpi_done: set = field(default_factory=set)       # priority refs whose KPI table is printed
-    kpi_at_marker: set = field(default_factory=set)  # ... or will be, at a KPI TABLE marker
+    kpi_done: set = field(default_factory=set)       # KPI tables already printed
+    kpi_at_marker: set = field(default_factory=set)  # KPI tables placed by a narrative marker
 
     @property
     def priorities(self) -> dict[str, dict]:
@@ -447,7 +460,7 @@ def ecf_tables(ctx: Ctx) -> list[Flowable]:
             g.span(["no"], first, n)
             g.span(["aim"], first, n)
         out.append(g.build(st, r, ctx.width))
-        out += kpi_section(ctx, p["ref"])
+        out += kpi_after_priority(ctx, p["ref"])
     return out
 
 
@@ -508,15 +521,14 @@ def cef_tables(ctx: Ctx) -> list[Flowable]:
 
 def cef_rationale_box(p: dict, st: Styles, width: float) -> Table:
     """The three-part box printed above each CEF action table ('✓' items need a TTF)."""
-    has_tick_font = "DejaVuSans" in pdfmetrics.getRegisteredFontNames()
-    tick = "✓" if has_tick_font else "•"
+    tick = "✓" if has_fallback_font() else "•"
     tick_style = ParagraphStyle("tick", parent=st.cell, leftIndent=11, bulletIndent=0,
-                                bulletFontName="DejaVuSans" if has_tick_font else st.fonts["regular"])
+                                bulletFontName=FALLBACK_FONT if has_fallback_font() else st.fonts["regular"])
 
     def ticked(title: str, items: list[str]) -> list[Flowable]:
         return [para(title, st.cell_bold)] + [para(i, tick_style, bulletText=tick) for i in items]
 
-    rationale = [Paragraph(f"<b>Rationale</b> {escape(p.get('rationale') or '')}", st.cell)]
+    rationale = [Paragraph(f"<b>Rationale</b> {markup(p.get('rationale'))}", st.cell)]
     data = [[rationale, ticked("Key strategies/plans", p.get("key_strategies") or []),
              ticked("Aligns to Building a Better Bromley", p.get("aligns_to") or [])]]
     return Table(data, colWidths=[width * 0.4, width * 0.33, width * 0.27], style=TableStyle([
@@ -573,8 +585,70 @@ def cyp_tables(ctx: Ctx) -> list[Flowable]:
             g.span(["no"], first, n)
             g.span(["action"], first, n)
         out.append(g.build(st, r, ctx.width))
-        out += kpi_section(ctx, p["ref"])
+        out += kpi_after_priority(ctx, p["ref"])
     return out
+
+
+def csc_key_action(t: dict, st: Styles) -> list[Flowable]:
+    """'1.1.1 text', with the '- ' sub-items the text carries printed as '-' bullets below it."""
+    text = f"{t['ref']} {t['text']}" if t["ref"] else t["text"]
+    head, sep, rest = text.partition(": - ")
+    if not sep:
+        return [para(text, st.cell)]
+    items = [s.strip() for s in re.split(r"\s-\s", rest) if s.strip()]
+    return [para(head + ":", st.cell)] + [para(i, st.sub_bullet, bulletText="-") for i in items]
+
+
+def csc_tables(ctx: Ctx) -> list[Flowable]:
+    """CSC improvement plan: 'Priority One: ...' page banners; each Issue row (ID + issue text)
+    spans its key actions '1.1.1 ...', each with its own timescale, lead(s) and agency; the
+    priority's performance-measures table follows."""
+    doc, st, r = ctx.doc, ctx.st, ctx.r
+    tc = doc["table_columns"]
+    columns = [Column("id", tc[0], 5), Column("issue", tc[1], 20), Column("actions", tc[2], 41),
+               Column("time", tc[3], 10), Column("lead", tc[4], 12), Column("agency", tc[5], 12)]
+    order = ["id", "issue", "actions", "lead", "agency", "time"] if r.alternate_columns else None
+    out: list[Flowable] = []
+    for p in doc["priorities"]:
+        issues = [a for a in doc["actions"] if a["priority_ref"] == p["ref"] and a["level"] == "action"]
+        if not issues:
+            continue
+        if out:
+            out.append(PageBreak())
+        out.append(para(p.get("table_banner") or p.get("printed_as") or p["title"], st.page_banner))
+        g = Grid(columns, order)
+        for issue in issues:
+            tasks = [t for t in doc["actions"] if t["level"] == "task" and t["parent_ref"] == issue["ref"]]
+            first = None
+            for i, t in enumerate(tasks or [issue]):
+                n = g.add({
+                    "id": para(issue["ref"], st.cell_bold) if i == 0 else "",
+                    "issue": para(issue["text"], st.cell) if i == 0 else "",
+                    "actions": csc_key_action(t, st) if tasks else "",
+                    "time": para(t["deadline_raw"], st.cell),
+                    "lead": stacked(t["leads"], st),
+                    "agency": stacked([s for s in (t.get("agency") or "").split("; ") if s], st),
+                })
+                first = n if first is None else first
+            g.span(["id"], first, n)
+            g.span(["issue"], first, n)
+        out.append(g.build(st, r, ctx.width))
+        out += kpi_after_priority(ctx, p["ref"])
+    return out
+
+
+def needs_abbreviation_key(doc: dict, narrative: str) -> bool:
+    """Print the key if leads use abbreviations the narrative does not already explain."""
+    abbrev = doc.get("abbreviations") or {}
+    uses = any(a.get("leads") != a.get("leads_expanded") for a in doc["actions"])
+    return bool(abbrev) and uses and not all(v in narrative for v in abbrev.values())
+
+
+def abbreviation_key(doc: dict, st: Styles, width: float) -> list[Flowable]:
+    """The document's key to lead abbreviations, as a small ruled table."""
+    rows = [["Abbrev.", "Full Title"]] + [[k, v] for k, v in doc["abbreviations"].items()]
+    return [para("Key to abbreviations used in action plan \u201clead\u201d column", st.h3),
+            narrative_table(rows, True, st, width), Spacer(1, 8)]
 
 
 FAMILIES = {
@@ -582,66 +656,166 @@ FAMILIES = {
     "ecf-portfolio-plan-update-2017-18": ecf_tables,
     "cef-portfolio-plan-2018-22": cef_tables,
     "cyp-portfolio-plan-2011-12": cyp_tables,
+    "csc-improvement-plan-2016-17": csc_tables,
 }
 
 
 # --------------------------------------------------------------------------- KPI tables
 
-def kpi_layout(doc: dict, pref: str) -> tuple[str | None, list[str], list[str]]:
-    """(heading, column labels, footer lines) of the KPI table after priority `pref`.
+@dataclass
+class KpiSpec:
+    """One printed KPI table: where it goes, its heading and columns, and its rows."""
 
-    `kpi_after` is either {table_no: priority_ref} (columns in `kpi_columns`) or
-    {priority_ref: {"heading", "columns", "footer"}}."""
-    spec = (doc.get("kpi_after") or {}).get(pref)
-    if isinstance(spec, dict):
-        return spec.get("heading"), spec["columns"], spec.get("footer") or []
-    table_no = next((k for k, v in (doc.get("kpi_after") or {}).items() if v == pref), pref)
-    notes = (doc.get("kpi_notes") or {}).get(table_no)
-    return None, doc.get("kpi_columns") or [], [notes] if notes else []
+    key: str                    # table id ('P2', 'A1') or number ('1')
+    priority_ref: str | None
+    at_marker: bool             # placed by <!-- KPI TABLE n --> rather than after its priority
+    heading: str | None
+    columns: list[str]
+    measures: list[dict]
+    footer: list[str] = field(default_factory=list)
+    marker_arg: str | None = None
 
 
-def kpi_section(ctx: Ctx, pref: str, at_marker: bool = False) -> list[Flowable]:
-    """Heading, ruled KPI table and footer lines for one priority (once per priority)."""
-    measures = [m for m in ctx.doc.get("measures") or [] if m.get("priority_ref") == pref]
-    if not measures or pref in ctx.kpi_done or (pref in ctx.kpi_at_marker and not at_marker):
+def kpi_specs(doc: dict) -> list[KpiSpec]:
+    """The document's KPI tables, from whichever of its descriptions it carries:
+    `kpi_tables` (list of table specs), `kpi_after` as {priority: spec} or {table no: priority}
+    (with `kpi_columns`, `kpi_notes`), or else one table per priority."""
+    measures = doc.get("measures") or []
+    if not measures:
         return []
-    ctx.kpi_done.add(pref)
-    st = ctx.st
-    heading, labels, footer = kpi_layout(ctx.doc, pref)
-    labels = labels or ["Indicator"] + list(dict.fromkeys(k for m in measures for k in m["values"]))
-    out: list[Flowable] = [Spacer(1, 12)]
-    if heading:
-        out.append(para(heading, st.h2))
-    weights = [40] + [60 / (len(labels) - 1)] * (len(labels) - 1) if len(labels) > 1 else [100]
-    g = Grid([Column(f"c{i}", lab, w) for i, (lab, w) in enumerate(zip(labels, weights))])
-    value_keys = {lab: f"c{i}" for i, lab in enumerate(labels) if i}
+    if doc.get("kpi_tables"):
+        specs = []
+        for t in doc["kpi_tables"]:
+            m = re.search(r"KPI TABLE\s+(\S+)", t.get("marker") or "")
+            specs.append(KpiSpec(
+                t["id"], t.get("priority_ref"), t.get("placement") == "narrative_marker", t.get("title"),
+                t.get("columns") or doc.get("kpi_columns") or [],
+                [x for x in measures if x.get("kpi_table") == t["id"]],
+                [t["note"]] if t.get("note") else [], m.group(1) if m else None))
+        return specs
+    after = doc.get("kpi_after") or {}
+    if after and all(isinstance(v, dict) for v in after.values()):
+        return [KpiSpec(p, p, False, v.get("heading"), v["columns"],
+                        [x for x in measures if x.get("priority_ref") == p], v.get("footer") or [])
+                for p, v in after.items()]
+    notes = doc.get("kpi_notes") or {}
+    if after:
+        return [KpiSpec(n, p, False, None, doc.get("kpi_columns") or [],
+                        [x for x in measures if x.get("priority_ref") == p], [notes[n]] if n in notes else [])
+                for n, p in after.items()]
+    prefs = list(dict.fromkeys(x.get("priority_ref") for x in measures))
+    return [KpiSpec(str(p), p, False, None, doc.get("kpi_columns") or [],
+                    [x for x in measures if x.get("priority_ref") == p]) for p in prefs]
 
-    i = 0
-    while i < len(measures):
-        m = measures[i]
-        group = m.get("group")
-        members = [m]
-        while group and i + len(members) < len(measures) and measures[i + len(members)].get("group") == group:
-            members.append(measures[i + len(members)])
-        for j, mm in enumerate(members):
-            name = mm["name"]
-            if group:
-                item = name[len(group):].strip() if name.startswith(group) else name
-                first = [para(group, st.cell)] if j == 0 else []
-                name_cell = first + [para(item, st.bullet, bulletText="•")]
-            else:
-                label = f"{mm['ref']}. {name}" if mm.get("ref") else name
-                name_cell = [Paragraph(f"<i>{escape(label)}</i>" if mm.get("italic") else escape(label), st.cell)]
-            cells = {"c0": name_cell}
-            for lab, key in value_keys.items():
-                v = mm["values"].get(lab)
-                flags = [f for f in mm.get("flags") or [] if key == "c1"]
-                cells[key] = [para(f, st.cell_bold) for f in flags] + ([para(v, st.cell)] if v else [])
-            g.add(cells, ruled_below=(j == len(members) - 1))
-        i += len(members)
-    out.append(g.build(st, ctx.r, ctx.width))
-    out += [Spacer(1, 4)] + [para(f, st.body) for f in footer]
+
+def resolve_kpi_marker(specs: list[KpiSpec], arg: str) -> KpiSpec | None:
+    """The KPI table a <!-- KPI TABLE arg --> marker names: by its recorded marker, its id,
+    its priority, or its position."""
+    for match in (lambda s: s.marker_arg == arg, lambda s: s.key == arg,
+                  lambda s: s.priority_ref == arg and not s.at_marker):
+        spec = next((s for s in specs if match(s)), None)
+        if spec:
+            return spec
+    if arg.isdigit() and 0 < int(arg) <= len(specs):
+        return specs[int(arg) - 1]
+    return None
+
+
+def kpi_after_priority(ctx: Ctx, pref: str) -> list[Flowable]:
+    """The KPI table(s) printed after priority `pref`'s actions (unless a marker places them)."""
+    out = []
+    for spec in kpi_specs(ctx.doc):
+        if spec.priority_ref == pref and not spec.at_marker and spec.key not in ctx.kpi_at_marker:
+            out += kpi_section(ctx, spec)
     return out
+
+
+def kpi_at_marker(ctx: Ctx, arg: str) -> list[Flowable]:
+    """The KPI table placed by a <!-- KPI TABLE arg --> marker."""
+    spec = resolve_kpi_marker(kpi_specs(ctx.doc), arg)
+    return kpi_section(ctx, spec) if spec else []
+
+
+# Measure fields printed in their own KPI columns (label, lower case -> record field).
+KPI_FIELDS = {"type of indicator": "type_of_indicator", "source": "source", "source of data": "source",
+              "accumulation of data": "accumulation"}
+
+
+def kpi_section(ctx: Ctx, spec: KpiSpec) -> list[Flowable]:
+    """Heading, ruled KPI table(s) and footer lines of one KPI table spec (printed once)."""
+    if spec.key in ctx.kpi_done or not spec.measures:
+        return []
+    ctx.kpi_done.add(spec.key)
+    st = ctx.st
+    out: list[Flowable] = [Spacer(1, 12)]
+    if spec.heading:
+        out.append(para(spec.heading, st.h3))
+    # A section whose rows print no target columns (csc Appendix 1 'general profile') gets
+    # its own table with the narrower header, as printed.
+    sections: list[tuple[list[str], list[dict]]] = []
+    for m in spec.measures:
+        cols = spec.columns
+        if m.get("priority_ref") is None and spec.at_marker and ctx.doc.get("kpi_tables"):
+            t = next(t for t in ctx.doc["kpi_tables"] if t["id"] == spec.key)
+            cols = t.get("columns_general_profile") or cols
+        if sections and sections[-1][0] == cols:
+            sections[-1][1].append(m)
+        else:
+            sections.append((cols, [m]))
+    for cols, measures in sections:
+        out += [kpi_grid(cols, measures, ctx).build(st, ctx.r, ctx.width), Spacer(1, 6)]
+    out += [para(f, st.body) for f in spec.footer]
+    return out
+
+
+def kpi_grid(labels: list[str], measures: list[dict], ctx: Ctx) -> "Grid":
+    """Rows of one KPI table. Measures named '<group> <item>' print as bullets under their
+    group heading in one cell (rows unruled between them); other groups print as a shaded
+    sub-heading row when the group changes."""
+    st = ctx.st
+    labels = labels or ["Indicator"] + list(dict.fromkeys(k for m in measures for k in m["values"]))
+    lower = [lab.lower() for lab in labels]
+    has_no = lower[0].startswith("no")
+    name_i = next((i for i, lab in enumerate(lower) if lab.startswith("indicator")), 1 if has_no else 0)
+    weights = []
+    for i, lab in enumerate(lower):
+        weights.append(5 if (i == 0 and has_no) else 34 if i == name_i else 9)
+    g = Grid([Column(f"c{i}", lab, w) for i, (lab, w) in enumerate(zip(labels, weights))])
+    keys = g.all_keys()
+    name_key = keys[name_i]
+    first_value = next((k for k in keys if k not in (name_key, "c0" if has_no else None)), None)
+
+    current_group = None
+    for idx, m in enumerate(measures):
+        group = m.get("group")
+        bulleted = bool(group) and m["name"].startswith(group)
+        nxt = measures[idx + 1] if idx + 1 < len(measures) else None
+        if group and not bulleted and group != current_group:
+            n = g.add({keys[0]: para(group, st.cell_bold)})
+            g.span(keys, n)
+            g.fill(keys, n, SUBBANNER_FILL)
+        current_group = group
+        if bulleted:
+            item = m["name"][len(group):].strip()
+            head = [para(group, st.cell)] if not (idx and measures[idx - 1].get("group") == group) else []
+            name_cell = head + [para(item, st.bullet, bulletText="•")]
+        else:
+            label = m["name"] if has_no or not m.get("ref") else f"{m['ref']}. {m['name']}"
+            style = st.sub_cell if m.get("parent_ref") and not m.get("ref") else st.cell
+            name_cell = [Paragraph(f"<i>{markup(label)}</i>" if m.get("italic") else markup(label), style)]
+        cells: dict[str, object] = {name_key: name_cell}
+        if has_no:
+            cells["c0"] = para(m.get("ref") or "", st.cell)
+        for i, key in enumerate(keys):
+            if key in cells:
+                continue
+            field_name = KPI_FIELDS.get(lower[i])
+            value = m.get(field_name) if field_name and m.get(field_name) else m["values"].get(labels[i])
+            flags = (m.get("flags") or []) if key == first_value else []
+            cells[key] = [para(f, st.cell_bold) for f in flags] + ([para(value, st.cell)] if value else [])
+        same_group_next = bulleted and nxt is not None and nxt.get("group") == group
+        g.add(cells, ruled_below=not same_group_next)
+    return g
 
 
 # --------------------------------------------------------------------------- narrative
@@ -651,7 +825,7 @@ MARKER = re.compile(r"^<!--\s*(.*?)\s*-->$")
 
 def inline(text: str) -> str:
     """Markdown inline markup -> reportlab paragraph markup (bold, italic, links as text)."""
-    s = escape(text)
+    s = markup(text)
     s = re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", s)
     s = re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", s)
     s = re.sub(r"(?<![\w*])\*(?=\S)([^*]+?)(?<=\S)\*(?![\w*])", r"<i>\1</i>", s)
@@ -774,8 +948,12 @@ def build_story(doc: dict, narrative: str, st: Styles, r: Rendering, widths: dic
     if not any(b[0] == "marker" and b[1] == "ACTION TABLES" for b in blocks):
         blocks.append(("marker", "ACTION TABLES"))
     # A KPI table placed by a marker is not also printed after its priority's actions.
-    ctx.kpi_at_marker = {marker_parts(b[1])[1] for b in blocks
-                         if b[0] == "marker" and marker_parts(b[1])[0] == "KPI TABLE"}
+    specs = kpi_specs(doc)
+    for b in blocks:
+        if b[0] == "marker" and marker_parts(b[1])[0] == "KPI TABLE":
+            spec = resolve_kpi_marker(specs, marker_parts(b[1])[1])
+            if spec:
+                ctx.kpi_at_marker.add(spec.key)
     footnotes = {n for n in (doc.get("kpi_notes") or {}).values()}
 
     for b in blocks:
@@ -789,11 +967,14 @@ def build_story(doc: dict, narrative: str, st: Styles, r: Rendering, widths: dic
             elif name == "PAGE BREAK":
                 s.items.append(PageBreak())
             elif name == "ACTION TABLES":
+                if needs_abbreviation_key(doc, narrative):
+                    s.items += abbreviation_key(doc, st, widths[s.template])
                 s.to("tables")
                 s.items += FAMILIES[doc["doc_key"]](ctx)
                 s.after_tables = True
             elif name == "KPI TABLE":
-                s.items += kpi_section(replace(ctx, width=widths[s.template]), arg, at_marker=True)
+                s.to("tables")
+                s.items += kpi_at_marker(ctx, arg)
             continue
         if kind == "h" and s.after_tables and s.template == "tables":
             s.to("narrative")
@@ -828,6 +1009,7 @@ class PlanDocTemplate(BaseDocTemplate):
         self.r, self.st = r, st
         self.running_title = SHORT_TITLES.get(doc["doc_key"], doc["title"])
         self.council = doc.get("council") or ""
+        self.version = doc.get("version") or ""  # e.g. '(Draft) Version 14.3 – 02 September 2016'
         super().__init__(
             str(path), pagesize=portrait(r.page_size), invariant=1,
             title=doc["title"], author=self.council, subject=doc.get("doc_type", ""),
@@ -864,6 +1046,9 @@ class PlanDocTemplate(BaseDocTemplate):
         canv.line(m, h - m, w - m, h - m)
         canv.setFont(f["regular"], 8)
         canv.drawCentredString(w / 2, m - 12, f"Page {canv.getPageNumber()}")
+        if self.version:
+            canv.setFont(f["regular"], 7)
+            canv.drawString(m, m - 12, self.version)
         canv.restoreState()
 
     def _decorate_tables(self, canv, doc) -> None:
@@ -890,17 +1075,6 @@ class PlanDocTemplate(BaseDocTemplate):
         canv.restoreState()
 
 
-def needs_unicode_font(doc: dict, narrative: str) -> bool:
-    """True if some text cannot be shown in the base-14 fonts' WinAnsi (cp1252) encoding."""
-    text = json.dumps(doc, ensure_ascii=False) + narrative
-    text = text.replace("✓", "")  # drawn with the tick font where it is used
-    try:
-        text.encode("cp1252")
-        return False
-    except UnicodeEncodeError:
-        return True
-
-
 def use_standard_bullet_code() -> None:
     """Encode '•' as WinAnsi 0x95 rather than reportlab's default 0x7F.
 
@@ -919,14 +1093,14 @@ def use_standard_bullet_code() -> None:
         codecs.register(RL_Codecs._rl_codecs)
 
 
+def has_fallback_font() -> bool:
+    return FALLBACK_FONT in pdfmetrics.getRegisteredFontNames()
+
+
 def register_fonts() -> None:
-    if TICK_FONT_FILE.exists() and "DejaVuSans" not in pdfmetrics.getRegisteredFontNames():
-        base = TICK_FONT_FILE.parent
-        pdfmetrics.registerFont(TTFont("DejaVuSans", str(base / "DejaVuSans.ttf")))
-        pdfmetrics.registerFont(TTFont("DejaVuSans-Bold", str(base / "DejaVuSans-Bold.ttf")))
-        pdfmetrics.registerFont(TTFont("DejaVuSans-Oblique", str(base / "DejaVuSans-Oblique.ttf")))
-        pdfmetrics.registerFontFamily("DejaVuSans", normal="DejaVuSans", bold="DejaVuSans-Bold",
-                                      italic="DejaVuSans-Oblique", boldItalic="DejaVuSans-Bold")
+    """Register the Unicode fallback TTF (for '✓' and the odd non-WinAnsi character), if present."""
+    if FALLBACK_FONT_FILE.exists() and not has_fallback_font():
+        pdfmetrics.registerFont(TTFont(FALLBACK_FONT, str(FALLBACK_FONT_FILE)))
 
 
 def render(doc_key: str, out_dir: Path, r: Rendering) -> Path:
@@ -936,8 +1110,6 @@ def render(doc_key: str, out_dir: Path, r: Rendering) -> Path:
     narrative = narrative_path.read_text(encoding="utf-8") if narrative_path.exists() else f"# {doc['title']}\n"
     use_standard_bullet_code()
     register_fonts()
-    if needs_unicode_font(doc, narrative) and "DejaVuSans" in pdfmetrics.getRegisteredFontNames():
-        r = replace(r, font="DejaVuSans")
     st = Styles(r)
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"{doc_key}.pdf"
