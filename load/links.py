@@ -47,7 +47,7 @@ def link_actions(engine: Engine, threshold: int = LINK_THRESHOLD) -> int:
             .join(Document, Document.id == Action.document_id)
             .where(Action.level != "priority_area")
         ).all()
-        session.execute(delete(ActionLink).where(ActionLink.method == METHOD))
+        session.execute(delete(ActionLink))
         texts = [comparable(r.text) for r in rows]
         keep = [i for i, t in enumerate(texts) if len(t.split()) >= MIN_WORDS]
         if not keep:
