@@ -113,5 +113,83 @@ def score(
     print_scores(score_folder(folder, url), Console(width=160), misses)
 
 
+def show_query(db: str | None, sql: str, title: str, params: dict | None = None, width: int = 70) -> int:
+    """Run one of the analyst queries and print it as a table; returns the row count."""
+    from sqlalchemy import text
+
+    from load import open_database
+
+    engine = open_database(db or default_db())
+    with engine.connect() as conn:
+        result = conn.execute(text(sql), params or {})
+        table = Table(title=title, show_lines=False)
+        for col in result.keys():
+            table.add_column(col, overflow="fold")
+        count = 0
+        for row in result:
+            table.add_row(*("" if v is None else str(v)[:width] for v in row))
+            count += 1
+    Console(width=None if console.is_terminal else 200).print(table)
+    return count
+
+
+@app.command()
+def compare(theme: str = typer.Argument(..., help="Words to look for in action text, e.g. 'exclusions'."),
+            db: str = typer.Option(None, "--db", help=DB_HELP)) -> None:
+    """Actions on a theme across all documents and years, oldest plan first."""
+    from load import queries
+
+    show_query(db, queries.THEME, f"Actions mentioning '{theme}'", {"pattern": f"%{theme.lower()}%"})
+
+
+@app.command()
+def slippage(db: str = typer.Option(None, "--db", help=DB_HELP)) -> None:
+    """The same action (linked across plans) with a later deadline in a later plan."""
+    from load import queries
+
+    show_query(db, queries.SLIPPAGE, "Deadline slippage between linked actions")
+
+
+@app.command()
+def trend(db: str = typer.Option(None, "--db", help=DB_HELP)) -> None:
+    """RAG ratings counted per plan period and priority."""
+    from load import queries
+
+    show_query(db, queries.RAG_TREND, "RAG trend per priority and year")
+
+
+@app.command()
+def lead(name: str = typer.Argument(..., help="Part of a lead's title, e.g. 'Director of Education'."),
+         db: str = typer.Option(None, "--db", help=DB_HELP)) -> None:
+    """Every action a lead is responsible for, across documents."""
+    from load import queries
+
+    show_query(db, queries.LEAD_ACTIONS, f"Actions led by '{name}'", {"pattern": f"%{name.lower()}%"})
+
+
+@app.command()
+def correct(
+    action_id: int = typer.Argument(..., help="action_id as shown in v_actions."),
+    field: str = typer.Option(..., "--field", help="Column of v_actions to correct, e.g. deadline_raw, rag, text."),
+    value: str = typer.Option(..., "--value", help="The correct value (an empty string stores NULL)."),
+    why: str = typer.Option(None, "--why", help="Why the extracted value was wrong."),
+    who: str = typer.Option(None, "--who", help="Who corrects it (default: your user name)."),
+    db: str = typer.Option(None, "--db", help=DB_HELP),
+) -> None:
+    """Correct one extracted value. The views show the correction instead of the extracted value,
+    and re-runs or re-extraction of the same document never overwrite it. A corrected
+    deadline_raw also re-derives deadline_kind, deadline_start and deadline_end."""
+    from load import open_database
+    from load.corrections import CorrectionError, add_correction
+
+    try:
+        rows = add_correction(open_database(db or default_db()), action_id, field, value or None, who, why)
+    except CorrectionError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    for row in rows:
+        console.print(f"corrected action {action_id}: {row.field} = {row.value!r} (by {row.who})")
+
+
 if __name__ == "__main__":
     app()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, delete, event, select
@@ -75,9 +76,15 @@ def lead_row(session: Session, cache: dict, role: str, organisation: str | None)
     return cache[key]
 
 
+def action_key(record: ActionRecord) -> str:
+    """level:ref:hash of text — what a correction is attached to, stable across re-extraction."""
+    digest = hashlib.sha1(" ".join(record.text.lower().split()).encode()).hexdigest()[:16]
+    return f"{record.level.value}:{record.ref or ''}:{digest}"[:80]
+
+
 def action_row(record: ActionRecord, seq: int, session: Session, leads_cache: dict) -> Action:
     row = Action(
-        seq=seq, ref=record.ref, parent_ref=record.parent_ref, level=record.level.value,
+        seq=seq, key=action_key(record), ref=record.ref, parent_ref=record.parent_ref, level=record.level.value,
         priority_ref=record.priority_ref, text=record.text, flags=record.flags,
         leads="; ".join(lead.role for lead in record.leads) or None, leads_raw=record.leads_raw,
         deadline_raw=record.deadline.raw, deadline_kind=record.deadline.kind.value,

@@ -79,6 +79,7 @@ class Action(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
     seq: Mapped[int] = mapped_column(Integer)  # document order
+    key: Mapped[str] = mapped_column(String(80))  # stable within a document across re-extractions
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("actions.id", ondelete="CASCADE"))
     ref: Mapped[str | None] = mapped_column(String(20))
     parent_ref: Mapped[str | None] = mapped_column(String(20))
@@ -188,6 +189,25 @@ class ActionLink(Base):
     linked_action_id: Mapped[int] = mapped_column(ForeignKey("actions.id", ondelete="CASCADE"), index=True)
     score: Mapped[float] = mapped_column(Float)
     method: Mapped[str] = mapped_column(String(40))
+
+
+class Correction(Base):
+    """An analyst's fix to one extracted value; views show it instead of the extracted value.
+
+    Keyed by the document's sha256 and the action's stable key (not the row id), so it
+    survives re-runs and re-extraction of the same document.
+    """
+
+    __tablename__ = "corrections"
+    __table_args__ = (Index("ix_corrections_target", "doc_sha256", "action_key", "field"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    doc_sha256: Mapped[str] = mapped_column(String(64))
+    action_key: Mapped[str] = mapped_column(String(80))
+    field: Mapped[str] = mapped_column(String(40))
+    value: Mapped[str | None] = mapped_column(Text)
+    who: Mapped[str] = mapped_column(String(200))
+    why: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class IngestRun(Base):

@@ -7,7 +7,26 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, text
 
-V_ACTIONS = """
+CORRECTABLE_TEXT = ["ref", "parent_ref", "level", "text", "leads", "leads_raw", "deadline_raw", "deadline_kind",
+                    "rag", "progress", "next_steps"]
+CORRECTABLE_DATES = ["deadline_start", "deadline_end"]
+CORRECTABLE = CORRECTABLE_TEXT + CORRECTABLE_DATES
+
+
+def corrected(field: str, date_cast: str | None = None) -> str:
+    """The analyst's latest correction of a field if there is one, else the extracted value."""
+    latest = (f"(SELECT c.value FROM corrections c WHERE c.doc_sha256 = d.sha256 AND c.action_key = a.key "
+              f"AND c.field = '{field}' ORDER BY c.id DESC LIMIT 1)")
+    if date_cast:
+        latest = date_cast.format(latest)
+    return f"COALESCE({latest}, a.{field}) AS {field}"
+
+
+def v_actions_sql(dialect: str) -> str:
+    # SQLite keeps dates as ISO text already; PostgreSQL needs the text cast back to a date
+    date_cast = "CAST({} AS DATE)" if dialect == "postgresql" else None
+    columns = {f: corrected(f) for f in CORRECTABLE_TEXT} | {f: corrected(f, date_cast) for f in CORRECTABLE_DATES}
+    return f"""
 CREATE VIEW v_actions AS
 SELECT a.id AS action_id,
        d.file_name AS document, d.sha256 AS doc_sha256, d.council, d.doc_type,
@@ -15,11 +34,13 @@ SELECT a.id AS action_id,
        a.priority_ref,
        (SELECT p.title FROM priorities p WHERE p.document_id = a.document_id AND p.ref = a.priority_ref
         ORDER BY p.id LIMIT 1) AS priority_title,
-       a.ref, a.parent_ref, a.level, a.text, a.leads, a.leads_raw,
-       a.deadline_raw, a.deadline_kind, a.deadline_start, a.deadline_end,
-       a.rag, a.progress, a.next_steps, a.page
+       {columns["ref"]}, {columns["parent_ref"]}, {columns["level"]}, {columns["text"]},
+       {columns["leads"]}, {columns["leads_raw"]},
+       {columns["deadline_raw"]}, {columns["deadline_kind"]}, {columns["deadline_start"]}, {columns["deadline_end"]},
+       {columns["rag"]}, {columns["progress"]}, {columns["next_steps"]}, a.page
 FROM actions a JOIN documents d ON d.id = a.document_id
 """
+
 
 V_MEASURES = """
 CREATE VIEW v_measures AS
@@ -39,11 +60,10 @@ JOIN actions a1 ON a1.id = l.action_id JOIN documents d1 ON d1.id = a1.document_
 JOIN actions a2 ON a2.id = l.linked_action_id JOIN documents d2 ON d2.id = a2.document_id
 """
 
-VIEWS = {"v_actions": V_ACTIONS, "v_measures": V_MEASURES, "v_action_links": V_ACTION_LINKS}
-
-
 def create_views(conn: Connection) -> None:
     """(Re)create every view so a schema change is always reflected."""
-    for name, sql in VIEWS.items():
+    views = {"v_actions": v_actions_sql(conn.dialect.name), "v_measures": V_MEASURES, "v_action_links": V_ACTION_LINKS}
+    for name in views:
         conn.execute(text(f"DROP VIEW IF EXISTS {name}"))
+    for name, sql in views.items():
         conn.execute(text(sql))

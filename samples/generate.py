@@ -19,7 +19,7 @@ import argparse
 import json
 import re
 import sys
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -35,7 +35,6 @@ from reportlab.platypus import (
     CondPageBreak,
     Flowable,
     Frame,
-    KeepTogether,
     LongTable,
     NextPageTemplate,
     PageBreak,
@@ -289,7 +288,9 @@ class Grid:
         return cells, cmds
 
     def build(self, st: Styles, r: Rendering, width: float) -> Table:
-        widths = fit_widths([c.weight for c in self.columns], [c.min_width for c in self.columns], width)
+        minimums = [c.min_width if c.group else max(c.min_width, longest_word(c.header, st.header) + 7)
+                    for c in self.columns]
+        widths = fit_widths([c.weight for c in self.columns], minimums, width)
         header, cmds = self.header_cells(st)
         data = [header] + [[row.get(c.key, "") for c in self.columns] for row in self.rows]
         cmds += [
@@ -354,6 +355,11 @@ def fit_widths(weights: list[float], minimums: list[float], width: float) -> lis
             widths[widest] -= m - widths[i]
             widths[i] = m
     return widths
+
+
+def longest_word(text: str, style: ParagraphStyle) -> float:
+    """Width of the longest word of `text` in `style`: a header column must not split a word."""
+    return max((pdfmetrics.stringWidth(w, style.fontName, style.fontSize) for w in text.split()), default=0)
 
 
 def rag_min_width(st: Styles) -> float:
@@ -956,7 +962,13 @@ def build_story(doc: dict, narrative: str, st: Styles, r: Rendering, widths: dic
                 ctx.kpi_at_marker.add(spec.key)
     footnotes = {n for n in (doc.get("kpi_notes") or {}).values()}
 
-    for b in blocks:
+    def introduces_kpi_table(i: int) -> bool:
+        """True if headings from block i lead straight to a KPI TABLE marker (keep them together)."""
+        while i < len(blocks) and blocks[i][0] == "h":
+            i += 1
+        return i < len(blocks) and blocks[i][0] == "marker" and marker_parts(blocks[i][1])[0] == "KPI TABLE"
+
+    for i, b in enumerate(blocks):
         kind = b[0]
         if kind == "marker":
             name, arg = marker_parts(b[1])
@@ -976,7 +988,9 @@ def build_story(doc: dict, narrative: str, st: Styles, r: Rendering, widths: dic
                 s.to("tables")
                 s.items += kpi_at_marker(ctx, arg)
             continue
-        if kind == "h" and s.after_tables and s.template == "tables":
+        if kind == "h" and introduces_kpi_table(i):
+            s.to("tables")
+        elif kind == "h" and s.after_tables and s.template == "tables":
             s.to("narrative")
         width = widths[s.template]
         if kind == "h":
