@@ -7,6 +7,7 @@ Expected records are matched to extracted ones in document order by text similar
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,8 +19,14 @@ MATCH_THRESHOLD = 60  # rapidfuzz ratio (0..100) below which two texts are diffe
 WINDOW = 12  # how far ahead in document order a match is looked for
 
 
+LIST_MARKS_RE = re.compile(r"(?:\s+[-–•]\s+|;\s*|\s+•)")
+
+
 def norm(value: str | None) -> str:
-    return " ".join((value or "").replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"').split())
+    """Compare text as printed words: quotes unified, whitespace and in-line list marks ('; ', ' - ',
+    ' • ') treated alike, since a sub-list can be transcribed either way."""
+    text = (value or "").replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
+    return " ".join(LIST_MARKS_RE.sub(" ", text).split())
 
 
 @dataclass

@@ -178,6 +178,8 @@ class Assembler:
                 self.w.priorities.append(existing)
         self.w.priority = existing
         self.w.aim = self.w.action = None
+        if not contd:
+            self.w.last = None  # a new priority starts with a new row, never a carried-over one
         rating, source, conflict = read_rag(rag_cells or [])
         if rating and cell is not None:
             record = ActionRecord(ref=ref, level=Level.PRIORITY_AREA, priority_ref=ref, text=existing.title,
@@ -237,9 +239,8 @@ class Assembler:
         if not any(c.text.strip() for c in starts if c):
             return
         if maybe_continued and self.is_continuation(by_role, roles):
-            task_cell = (by_role.get(ColumnRole.TASK) or [None])[0]
-            if ColumnRole.ACTION in roles and task_cell and len(split_items(cell_lines(task_cell))) > 1:
-                self.continue_stacked(task_cell, by_role, page)
+            if ColumnRole.ACTION in roles and ColumnRole.TASK in roles:
+                self.continue_tasks(by_role, page)
             else:
                 self.continue_record(by_role, page)
             return
@@ -289,8 +290,9 @@ class Assembler:
             return False
         if self.open_row:
             return True
-        if ColumnRole.REF in roles and not any(c.text.strip() for c in by_role.get(ColumnRole.REF, [])):
-            return True  # a numbered table's row without a number
+        if ColumnRole.REF in roles:
+            # in a numbered table, a row without its number carries on the last one
+            return not any(c.text.strip() for c in by_role.get(ColumnRole.REF, []))
         text_cells = by_role.get(ColumnRole.ACTION) or by_role.get(ColumnRole.TASK) or []
         text = " ".join(c.text for c in text_cells).strip()
         if not text or CONTD_RE.search(text) or SUB_BULLET_RE.match(text):
@@ -298,19 +300,33 @@ class Assembler:
         ref, _, _ = split_ref(strip_bullet(text.splitlines()[0]))
         return ref is None and (self.w.last.ref is not None or text[:1].islower())
 
-    def continue_stacked(self, task_cell: Cell, by_role: dict[ColumnRole, list[Cell]], page: int) -> None:
-        """A stacked-tasks row carried over: the first item may finish the last task, the rest are new."""
+    def continue_tasks(self, by_role: dict[ColumnRole, list[Cell]], page: int) -> None:
+        """A row of an action/tasks table carried over a page break.
+
+        Action text goes on the current action; a first task item that starts with neither a
+        bullet nor a reference finishes the last task; every other item is a new task.
+        """
         action_text = clean_text("\n".join(c.text for c in by_role.get(ColumnRole.ACTION, [])))
         if action_text and self.w.action is not None:
             self.w.action.text = join_lines([self.w.action.text, action_text])
+        fields_only = {r: c for r, c in by_role.items() if r not in (ColumnRole.ACTION, ColumnRole.TASK)}
+        task_cell = (by_role.get(ColumnRole.TASK) or [None])[0]
+        if task_cell is None or not task_cell.text.strip():
+            self.continue_record(fields_only, page)
+            return
         items = split_items_with_tops(task_cell.lines)
-        first = items[0]
-        if not is_bullet(first[0].text) or SUB_BULLET_RE.match(first[0].text):
-            last = self.w.last
-            last.text = join_lines([last.text, item_text([ln.text for ln in first])])
-            items = items[1:]
-        if items:
+        first_line = items[0][0].text
+        starts_new = (is_bullet(first_line) and not SUB_BULLET_RE.match(first_line)
+                      or split_ref(strip_bullet(first_line))[0] is not None)
+        if starts_new:
             self.tasks(task_cell, by_role, page, self.w.action, None, items)
+            return
+        last = self.w.last
+        last.text = join_lines([last.text, item_text([ln.text for ln in items[0]])])
+        if len(items) == 1:
+            self.continue_record(fields_only, page)
+        else:
+            self.tasks(task_cell, by_role, page, self.w.action, None, items[1:], open_start=False)
 
     def continue_record(self, by_role: dict[ColumnRole, list[Cell]], page: int) -> None:
         record = self.w.last
@@ -366,7 +382,8 @@ class Assembler:
         return record
 
     def tasks(self, task_cell: Cell, by_role: dict[ColumnRole, list[Cell]], page: int,
-              parent: ActionRecord | None, ref_text: str | None, items: list[list[TextLine]] | None = None) -> None:
+              parent: ActionRecord | None, ref_text: str | None, items: list[list[TextLine]] | None = None,
+              open_start: bool = True) -> None:
         """One task per top-level bullet; per-bullet deadlines/leads are matched by height."""
         given = items is not None
         items = items or split_items_with_tops(task_cell.lines)
@@ -378,7 +395,7 @@ class Assembler:
         tops = [lines[0].bbox[1] for lines in items]
         for i, lines in enumerate(items):
             record = self.new_record(task_cell, page, Level.TASK, None, [ln.text for ln in lines], parent=parent)
-            low = tops[i] - ALIGN_TOLERANCE if i else float("-inf")
+            low = tops[i] - ALIGN_TOLERANCE if i or not open_start else float("-inf")
             high = tops[i + 1] - ALIGN_TOLERANCE if i + 1 < len(tops) else float("inf")
             self.fill_fields(record, by_role, page, band=(low, high))
             if not record.deadline.raw and i and (d := self.w.actions[-2].deadline).raw and self.single_value(by_role, ColumnRole.DEADLINE):

@@ -60,5 +60,5 @@ def item_text(lines: list[str]) -> str:
             groups.append([])
         groups[-1].append(strip_bullet(line))
     head = join_lines(groups[0])
-    subs = "; ".join(join_lines(g) for g in groups[1:] if g)
+    subs = "; ".join(join_lines(g).rstrip(";") for g in groups[1:] if g)
     return f"{head} {subs}".strip() if subs else head
