@@ -31,5 +31,18 @@ score: venv
 samples: venv
 	$(BIN)/python samples/generate.py
 
+## Browse DB (a SQLite file) in Datasette with the views described and the canned queries
+## from councilplans/datasette.yaml: make serve [DB=sqlite:///other.db] [SERVE_HOST=127.0.0.1] [SERVE_PORT=8001]
+SERVE_FILE = $(patsubst sqlite:///%,%,$(DB))
+SERVE_NAME = $(basename $(notdir $(SERVE_FILE)))
+SERVE_HOST ?= 127.0.0.1
+SERVE_PORT ?= 8001
+serve: venv
+	@case '$(DB)' in sqlite:///*) ;; *) echo "make serve needs a SQLite DB (sqlite:///path), not $(DB)"; exit 2;; esac
+	@test -f '$(SERVE_FILE)' || { echo "$(SERVE_FILE) does not exist: run make pipeline first"; exit 2; }
+	test -x $(BIN)/datasette || $(BIN)/pip install -q -e '.[serve]'
+	sed 's/^  councilplans:$$/  $(SERVE_NAME):/' councilplans/datasette.yaml > $(VENV)/datasette-metadata.yaml
+	$(BIN)/datasette serve '$(SERVE_FILE)' --metadata $(VENV)/datasette-metadata.yaml --host $(SERVE_HOST) --port $(SERVE_PORT)
+
 clean:
 	rm -rf data/cache data/*.db data/*.db-wal data/*.db-shm

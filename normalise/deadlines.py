@@ -16,15 +16,16 @@ from .records import Deadline, DeadlineKind
 MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_abbr) if name}
 MONTH = r"(?P<{name}>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
 YEAR = r"(?P<{name}>(?:19|20)\d\d|'?\d\d)(?!\d)"
-DASH = r"\s*(?:-|–|—|to|until)\s*"
+DASH = r"\s*(?:-|–|—|/|to|until)\s*"
 
 RANGE_RE = re.compile(
     MONTH.format(name="m1") + r"(?:\s+" + YEAR.format(name="y1") + r")?" + DASH
-    + MONTH.format(name="m2") + r"\s+" + YEAR.format(name="y2"), re.I)
+    + MONTH.format(name="m2") + r"\s*" + YEAR.format(name="y2"), re.I)
 DAY_DATE_RE = re.compile(
     r"(?P<d>\d{1,2})(?:st|nd|rd|th)?\s+" + MONTH.format(name="m") + r",?\s+" + YEAR.format(name="y"), re.I)
 NUMERIC_DATE_RE = re.compile(r"(?<!\d)(?P<d>\d{1,2})[/.](?P<m>\d{1,2})[/.](?P<y>\d{4}|\d\d)(?!\d)")
-MONTH_YEAR_RE = re.compile(MONTH.format(name="m") + r",?\s+" + YEAR.format(name="y"), re.I)
+MONTH_YEAR_RE = re.compile(MONTH.format(name="m") + r",?\s*" + YEAR.format(name="y"), re.I)
+FROM_RE = re.compile(r"^\s*(?:from|starting|commencing|with effect from)\b", re.I)
 QUARTER_RE = re.compile(r"\bQ(?P<q>[1-4])\s*(?P<y>(?:19|20)\d\d)(?:\s*/\s*(?:\d\d){1,2})?", re.I)
 FIN_YEAR_RE = re.compile(r"(?<!\d)(?P<y>(?:19|20)\d\d)\s*[/-]\s*(?P<y2>\d\d(?:\d\d)?)(?!\d)")
 ONGOING_RE = re.compile(r"\b(on-?going|continuous|throughout|continual)\b", re.I)
@@ -81,6 +82,8 @@ def parse_deadline(raw: str | None, period_end: date | None = None) -> Deadline:
             pass
     if m := MONTH_YEAR_RE.search(text):
         start, end = month_span(full_year(m["y"]), month_number(m["m"]))
+        if FROM_RE.match(text):  # 'From Aug 16': starts then and goes on
+            return Deadline(raw=text, kind=DeadlineKind.ONGOING, start=start, end=None)
         return Deadline(raw=text, kind=_kind_for(text, DeadlineKind.MONTH), start=start, end=end)
     if m := QUARTER_RE.search(text):
         fy, q = int(m["y"]), int(m["q"])

@@ -31,6 +31,11 @@ from normalise.refs import clean_ref, parse_priority_heading, split_ref
     ("Q3 2017/18", "range", "2017-10-01", "2017-12-31"),
     ("2018/19", "range", "2018-04-01", "2019-03-31"),
     ("when funding allows", "none", None, None),
+    ("Dec16", "month", "2016-12-01", "2016-12-31"),
+    ("Aug – Feb17", "range", "2016-08-01", "2017-02-28"),
+    ("Jun / Sep 16", "range", "2016-06-01", "2016-09-30"),
+    ("From Aug 16", "ongoing", "2016-08-01", None),
+    ("By end Sep16 then quarterly prog", "recurring", "2016-09-01", "2016-09-30"),
 ])
 def test_deadline_forms(raw, kind, start, end):
     d = parse_deadline(raw)
