@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from extract.records import Cell, ExtractedDocument, ExtractedTable, TextLine
 
-from .columns import ColumnRole, assign_roles, is_action_table, is_kpi_table, period_of, value_kind
+from .columns import KPI_NAME_RE, ColumnRole, assign_roles, is_action_table, is_kpi_table, period_of, value_kind
 from .deadlines import parse_deadline
 from .leads import parse_leads
 from .rag import combine_rag, rag_from_colour, rag_from_word, split_rag_prefix
@@ -456,20 +456,26 @@ class Assembler:
     def kpi_table(self, table: ExtractedTable, header: list[str], start: int) -> None:
         self.w.kpi_header = header
         roles = assign_roles(header)
+        ref_col = roles.index(ColumnRole.REF) if ColumnRole.REF in roles else None
+        name_col = next((i for i, h in enumerate(header) if i != ref_col and KPI_NAME_RE.search(h)),
+                        1 if ref_col == 0 and len(header) > 1 else 0)
         for row in range(start, table.n_rows):
             cells = cells_covering(table, row)
-            if not cells[0] or not cells[0].text.strip() or [" ".join(c.text.split()) if c else "" for c in cells] == header:
+            name_cell = cells[name_col]
+            if not name_cell or not name_cell.text.strip() or [" ".join(c.text.split()) if c else "" for c in cells] == header:
                 continue
-            for name, band in indicator_names(cells[0]):
-                self.measure(name, band, cells, header, roles, table.page)
+            ref = clean_text(cells[ref_col].text) if ref_col is not None and cells[ref_col] else None
+            for name, band in indicator_names(name_cell):
+                self.measure(name, ref, band, cells, header, roles, table.page, skip={ref_col, name_col})
 
-    def measure(self, name: str, band, cells: list[Cell | None], header: list[str], roles, page: int) -> None:
-        ref, _, rest = split_ref(name)
-        measure = Measure(ref=ref, priority_ref=self.w.priority.ref if self.w.priority else None,
-                          name=rest if ref else name, page=page)
-        for col in range(1, len(cells)):
+    def measure(self, name: str, ref: str | None, band, cells: list[Cell | None], header: list[str], roles,
+                page: int, skip: set) -> None:
+        printed_ref, _, rest = split_ref(name)
+        measure = Measure(ref=ref or printed_ref, priority_ref=self.w.priority.ref if self.w.priority else None,
+                          name=rest if printed_ref else name, page=page)
+        for col in range(len(cells)):
             cell = cells[col]
-            if cell is None or cells[col - 1] is cell:
+            if col in skip or cell is None or (col and cells[col - 1] is cell):
                 continue
             if roles[col] == ColumnRole.RAG:
                 measure.rag = measure.rag or read_rag([cell])[0]
