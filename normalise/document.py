@@ -22,7 +22,9 @@ COUNCIL_RE = re.compile(
 MONTH_NAME = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*"
 PERIOD_RE = re.compile(
     rf"(?P<label>(?:(?P<m1>{MONTH_NAME})\s+)?(?P<y1>(?:19|20)\d\d)\s*(?:/|–|-|to)\s*(?:(?P<m2>{MONTH_NAME})\s+)?(?P<y2>(?:19|20)?\d\d))(?!\d)")
-ABBREV_KEY_RE = re.compile(r"^\s*(?P<abbr>[A-Z][A-Za-z&]{1,7})\s*(?:=|–|-|:)\s*(?P<full>[A-Z][^=]{3,80})$")
+ABBREV_KEY_RE = re.compile(
+    r"^\s*(?P<abbr>[A-Z][A-Za-z&]{1,7}(?:\s[A-Za-z&]{1,8}){0,2})\s*(?:=|–|:)\s*(?P<full>[A-Z][^=]{3,80})$")
+ABBREV_CELL_RE = re.compile(r"[A-Za-z&]{1,8}(?:\s[A-Za-z&]{1,8}){0,2}")
 DOC_TYPES = [
     ("improvement_plan", re.compile(r"improvement (action )?plan", re.I)),
     ("portfolio_plan_update", re.compile(r"portfolio plan update|plan update", re.I)),
@@ -86,6 +88,27 @@ def status_as_of(headers: list[str], lines: list[str]) -> date | None:
     return None
 
 
+def looks_abbreviated(text: str) -> bool:
+    """'HOS QI', 'DCS', 'L&D': the first word has two or more capitals."""
+    first = text.split()[0]
+    return sum(ch.isupper() for ch in first) >= 2
+
+
+def abbreviation_key(table) -> dict[str, str]:
+    """A printed key of abbreviations: a two-column table of short codes and their meanings."""
+    if table.n_cols != 2:
+        return {}
+    pairs = []
+    for r in range(table.n_rows):
+        cells = sorted((c for c in table.cells if c.row == r), key=lambda c: c.col)
+        if len(cells) == 2:
+            pairs.append((" ".join(cells[0].text.split()), " ".join(cells[1].text.split())))
+    coded = [(a, b) for a, b in pairs if ABBREV_CELL_RE.fullmatch(a) and len(b) > len(a)]
+    if len(pairs) < 3 or sum(looks_abbreviated(a) for a, _ in coded) < 0.6 * len(pairs):
+        return {}
+    return dict(coded)
+
+
 def read_facts(doc: ExtractedDocument) -> DocumentFacts:
     lines = opening_text(doc)
     facts = DocumentFacts(title=find_title(lines))
@@ -102,16 +125,11 @@ def read_facts(doc: ExtractedDocument) -> DocumentFacts:
             break
     for page in doc.pages:
         for line in page.lines:
-            if m := ABBREV_KEY_RE.match(line.text):
+            if (m := ABBREV_KEY_RE.match(line.text)) and looks_abbreviated(m["abbr"]) and not m["full"].isupper():
                 facts.abbreviations.setdefault(m["abbr"], m["full"].strip())
             parsed = parse_priority_heading(line.text)
             if parsed and parsed[0] and parsed[1] and parsed[0] not in facts.priorities:
                 facts.priorities[parsed[0]] = Priority(ref=parsed[0], title=parsed[1], page=page.number)
         for table in page.tables:
-            # a printed key is often a two-column table: abbreviation | meaning
-            if table.n_cols == 2:
-                for r in range(table.n_rows):
-                    cells = sorted((c for c in table.cells if c.row == r), key=lambda c: c.col)
-                    if len(cells) == 2 and re.fullmatch(r"[A-Z][A-Za-z&]{1,7}", cells[0].text.strip()):
-                        facts.abbreviations.setdefault(cells[0].text.strip(), " ".join(cells[1].text.split()))
+            facts.abbreviations.update({k: v for k, v in abbreviation_key(table).items() if k not in facts.abbreviations})
     return facts

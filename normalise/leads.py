@@ -29,14 +29,17 @@ def lexicon() -> dict:
 
 @lru_cache(maxsize=1)
 def role_matcher():
-    """A blank spaCy pipeline whose EntityRuler tags role-title starts and abbreviations."""
+    """A blank spaCy pipeline whose EntityRuler tags where role titles start ('Head of', 'Director')."""
     nlp = spacy.blank("en")
     ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER"})
-    lex = lexicon()
-    patterns = [{"label": "ROLE", "pattern": start} for start in lex["role_starts"]]
-    patterns += [{"label": "ABBR", "pattern": [{"TEXT": abbr}]} for abbr in lex["abbreviations"]]
-    ruler.add_patterns(patterns)
+    ruler.add_patterns([{"label": "ROLE", "pattern": start} for start in lexicon()["role_starts"]])
     return nlp
+
+
+def role_abbreviations(document_key: dict[str, str] | None) -> dict[str, str]:
+    """Abbreviations that stand for a post (DCS, HOS QI), not an organisation (BSCB, LBB)."""
+    every = {**lexicon()["abbreviations"], **(document_key or {})}
+    return {abbr: full for abbr, full in every.items() if has_post_noun(full)}
 
 
 def canonical_key(text: str) -> str:
@@ -55,10 +58,13 @@ def canonical_titles() -> dict[str, str]:
     return out
 
 
-def names_a_post(text: str) -> bool:
-    """True once the text names a post ('Manager', 'Director', ...) or is an abbreviation."""
+def names_a_post(text: str, abbreviations: dict[str, str] | None = None) -> bool:
+    """True once the text names a post ('Manager', 'Director', ...) or starts with a post's abbreviation."""
     words = set(re.findall(r"[A-Za-z-]+", text))
-    return bool(words & set(lexicon()["role_nouns"])) or bool(ABBREV_TOKEN_RE.match(text.strip()))
+    if words & set(lexicon()["role_nouns"]):
+        return True
+    text = text.strip()
+    return any(text == abbr or text.startswith(abbr + " ") for abbr in abbreviations or {})
 
 
 def has_post_noun(text: str) -> bool:
@@ -79,44 +85,48 @@ def split_on_and(text: str) -> list[str]:
     return [p.strip(" ,") for p in pieces if p.strip(" ,")]
 
 
-def split_role_starts(text: str) -> list[str]:
-    """Split run-on titles ('Director X Director Y', 'DCS CEX') where a new role title starts."""
+JOINING_WORDS = {"and", "of", "&", ",", "/", "(", "the", "for", "to", "assistant", "deputy", "executive",
+                 "service", "team", "group"}
+
+
+def role_starts(text: str, abbreviations: dict[str, str]) -> list[int]:
+    """Character offsets where a role title or a post's abbreviation begins."""
+    starts = []
     doc = role_matcher()(text)
-    cuts = []
     for ent in doc.ents:
-        if ent.start == 0:
+        prev = doc[ent.start - 1] if ent.start else None
+        # 'Assistant Director', 'Head of ...': after a joining word it is the same title
+        if prev is not None and (prev.text.lower() in JOINING_WORDS or prev.text.endswith(",") or prev.ent_type_):
             continue
-        prev = doc[ent.start - 1]
-        # 'Assistant Director', 'Head of ...': a role word right after another role word or a
-        # joining word continues the same title
-        if prev.text.lower() in {"and", "of", "&", ",", "/", "(", "the", "for", "to", "assistant", "deputy", "executive", "service", "team", "group"}:
-            continue
-        if prev.text[-1:] == ",":
-            continue
-        if ent.label_ == "ROLE" and prev.ent_type_ == "ROLE":
-            continue
-        if not names_a_post(text[cuts[-1] if cuts else 0:ent.start_char]):
-            continue
-        cuts.append(ent.start_char)
-    parts, last = [], 0
-    for cut in cuts:
-        parts.append(text[last:cut].strip())
-        last = cut
-    parts.append(text[last:].strip())
+        starts.append(ent.start_char)
+    for abbr in sorted(abbreviations, key=len, reverse=True):
+        starts += [m.start() for m in re.finditer(rf"(?<![\w&]){re.escape(abbr)}(?![\w&])", text)]
+    return sorted(set(starts))
+
+
+def split_role_starts(text: str, abbreviations: dict[str, str] | None = None) -> list[str]:
+    """Split run-on titles ('Director X Director Y', 'DCS CEX', 'HO LS HOS S&CP') where a new post starts."""
+    abbreviations = abbreviations or {}
+    cuts = [0]
+    for start in role_starts(text, abbreviations):
+        if start > cuts[-1] and names_a_post(text[cuts[-1]:start], abbreviations):
+            cuts.append(start)
+    parts = [text[a:b].strip() for a, b in zip(cuts, cuts[1:] + [len(text)])]
     return [p for p in parts if p]
 
 
-def split_leads(cell_lines: list[str]) -> list[str]:
+def split_leads(cell_lines: list[str], document_key: dict[str, str] | None = None) -> list[str]:
     """Leads named in one cell, each as printed; wrapped lines of one lead are re-joined."""
+    abbreviations = role_abbreviations(document_key)
     joined: list[str] = []
     for line in cell_lines:
         line = " ".join(line.split())
         if not line:
             continue
-        if joined and (CONTINUATION_END_RE.search(joined[-1]) or line[:1].islower() or line[:1] in "(&,"
-                       or not names_a_post(joined[-1])):
-            joined[-1] = f"{joined[-1]} {line}"
-        elif joined and not role_matcher()(line).ents and not ABBREV_TOKEN_RE.match(line.split()[0]):
+        starts_post = bool(role_matcher()(line).ents) or bool(ABBREV_TOKEN_RE.match(line.split()[0]))
+        continues = joined and (CONTINUATION_END_RE.search(joined[-1]) or line[:1].islower() or line[:1] in "(&,"
+                                or not names_a_post(joined[-1], abbreviations) or not starts_post)
+        if continues:
             joined[-1] = f"{joined[-1]} {line}"
         else:
             joined.append(line)
@@ -124,7 +134,7 @@ def split_leads(cell_lines: list[str]) -> list[str]:
     for chunk in joined:
         for part in SEPARATOR_RE.split(chunk):
             for piece in split_on_and(part):
-                leads.extend(split_role_starts(piece))
+                leads.extend(split_role_starts(piece, abbreviations))
     leads = [re.sub(r"^(?:and|&)\s+", "", lead.strip(" ,;")) for lead in leads]
     return [lead for lead in leads if lead]
 
@@ -149,4 +159,4 @@ def normalise_lead(raw: str, document_key: dict[str, str] | None = None) -> Lead
 
 
 def parse_leads(cell_lines: list[str], document_key: dict[str, str] | None = None) -> list[Lead]:
-    return [normalise_lead(raw, document_key) for raw in split_leads(cell_lines)]
+    return [normalise_lead(raw, document_key) for raw in split_leads(cell_lines, document_key)]

@@ -127,3 +127,15 @@ def test_lead_role_and_organisation_and_document_key():
     assert (lead.role, lead.organisation) == ("Consultant in Public Health", "Bromley Primary Care Trust")
     (dcs,) = parse_leads(["DCS"], {"DCS": "Director Children's Services"})
     assert (dcs.raw, dcs.role, dcs.canonical) == ("DCS", "Director of Children's Services", True)
+
+
+def test_leads_split_by_the_documents_own_key():
+    key = {"HO LS": "Head of Legal Services", "HOS S&CP": "Head of Service Safeguarding & Care Planning",
+           "AD Housing": "Assistant Director Housing", "HOS C&R": "Head of Service Care and Resources",
+           "BSCB": "Bromley Safeguarding Children's Board"}
+    assert split_leads(["AD Housing HOS C&R"], key) == ["AD Housing", "HOS C&R"]
+    assert split_leads(["HO LS HOS S&CP"], key) == ["HO LS", "HOS S&CP"]
+    # an organisation's abbreviation is part of the post, never a post of its own
+    assert split_leads(["BSCB Chair and Members"], key) == ["BSCB Chair and Members"]
+    (lead,) = parse_leads(["HOS C&R"], key)
+    assert (lead.raw, lead.role, lead.canonical) == ("HOS C&R", "Head of Service Care and Resources", True)
