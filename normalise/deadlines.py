@@ -22,7 +22,7 @@ RANGE_RE = re.compile(
     MONTH.format(name="m1") + r"(?:\s+" + YEAR.format(name="y1") + r")?" + DASH
     + MONTH.format(name="m2") + r"\s*" + YEAR.format(name="y2"), re.I)
 DAY_DATE_RE = re.compile(
-    r"(?P<d>\d{1,2})(?:st|nd|rd|th)?\s+" + MONTH.format(name="m") + r",?\s+" + YEAR.format(name="y"), re.I)
+    r"(?<!\d)(?P<d>\d{1,2})(?:st|nd|rd|th)?\s+" + MONTH.format(name="m") + r",?\s+" + YEAR.format(name="y"), re.I)
 NUMERIC_DATE_RE = re.compile(r"(?<!\d)(?P<d>\d{1,2})[/.](?P<m>\d{1,2})[/.](?P<y>\d{4}|\d\d)(?!\d)")
 MONTH_YEAR_RE = re.compile(MONTH.format(name="m") + r",?\s*" + YEAR.format(name="y"), re.I)
 FROM_RE = re.compile(r"^\s*(?:from|starting|commencing|with effect from)\b", re.I)
@@ -32,6 +32,8 @@ ONGOING_RE = re.compile(r"\b(on-?going|continuous|throughout|continual)\b", re.I
 RECURRING_RE = re.compile(r"\b(annual(?:ly)?|quarterly|monthly|termly|weekly|each year|every year|annual programme)\b", re.I)
 NONE_RE = re.compile(r"^\s*(n/?a|tbc|tba|tbd|none|-+|–)\s*$", re.I)
 END_OF_FY_RE = re.compile(r"end of (the )?financial year", re.I)
+SEASON_RE = re.compile(r"\b(?P<season>spring|summer|autumn|winter)\s+" + YEAR.format(name="y"), re.I)
+SEASON_MONTHS = {"spring": (3, 5), "summer": (6, 8), "autumn": (9, 11), "winter": (12, 2)}
 
 
 def month_number(token: str) -> int:
@@ -55,6 +57,24 @@ def _kind_for(text: str, default: DeadlineKind) -> DeadlineKind:
     return default
 
 
+def spans_mentioned(text: str) -> list[tuple[date, date]]:
+    """Every full date, month-year and season-year in the text, as date spans."""
+    spans = []
+    for m in DAY_DATE_RE.finditer(text):
+        try:
+            day = date(full_year(m["y"]), month_number(m["m"]), int(m["d"]))
+        except ValueError:
+            continue
+        spans.append((day, day))
+    without_days = DAY_DATE_RE.sub(" ", text)
+    spans += [month_span(full_year(m["y"]), month_number(m["m"])) for m in MONTH_YEAR_RE.finditer(without_days)]
+    for m in SEASON_RE.finditer(text):
+        first, last = SEASON_MONTHS[m["season"].lower()]
+        year = full_year(m["y"])
+        spans.append((month_span(year, first)[0], month_span(year + (last < first), last)[1]))
+    return spans
+
+
 def parse_deadline(raw: str | None, period_end: date | None = None) -> Deadline:
     """Parse one printed deadline; unparseable text is kept raw with kind NONE."""
     if raw is None or not raw.strip():
@@ -62,6 +82,10 @@ def parse_deadline(raw: str | None, period_end: date | None = None) -> Deadline:
     text = " ".join(raw.split())
     if NONE_RE.match(text):
         return Deadline(raw=text)
+    spans = spans_mentioned(text)
+    if len(set(spans)) > 1 and not RANGE_RE.search(text):  # 'September 2009 November 2009 Summer 2011'
+        return Deadline(raw=text, kind=_kind_for(text, DeadlineKind.RANGE),
+                        start=min(s for s, _ in spans), end=max(e for _, e in spans))
     if m := RANGE_RE.search(text):
         m1, m2 = month_number(m["m1"]), month_number(m["m2"])
         y2 = full_year(m["y2"])
@@ -99,5 +123,7 @@ def parse_deadline(raw: str | None, period_end: date | None = None) -> Deadline:
     if END_OF_FY_RE.search(text) and period_end:
         fy_end = date(period_end.year + (period_end.month > 3), 3, 31)
         return Deadline(raw=text, kind=DeadlineKind.DATE, start=fy_end, end=fy_end)
+    if spans:  # a season
+        return Deadline(raw=text, kind=_kind_for(text, DeadlineKind.RANGE), start=spans[0][0], end=spans[0][1])
     kind = _kind_for(text, DeadlineKind.NONE)
     return Deadline(raw=text, kind=kind)

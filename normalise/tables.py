@@ -365,10 +365,9 @@ class Assembler:
         text = item_text(lines if lines is not None else cell_lines(cell))
         word_rag, text = split_rag_prefix(text)
         ref, flags, rest = split_ref(text)
-        if ref_text:
+        if ref_text and ref is None:  # a ref printed in the text itself wins over the ref column
             printed_ref, ref_flags, _ = split_ref(ref_text)
             ref, flags = printed_ref or ref_text, ref_flags + flags
-            rest = text if ref is None or not text.startswith(ref) else rest
         priority_ref = self.w.priority.ref if self.w.priority else None
         if parent is None and level == Level.ACTION:
             parent = self.w.aim

@@ -32,6 +32,8 @@ from normalise.refs import clean_ref, parse_priority_heading, split_ref
     ("2018/19", "range", "2018-04-01", "2019-03-31"),
     ("when funding allows", "none", None, None),
     ("Dec16", "month", "2016-12-01", "2016-12-31"),
+    ("September 2009 November 2009 Summer 2011", "range", "2009-09-01", "2011-08-31"),
+    ("Summer 2011", "range", "2011-06-01", "2011-08-31"),
     ("Aug – Feb17", "range", "2016-08-01", "2017-02-28"),
     ("Jun / Sep 16", "range", "2016-06-01", "2016-09-30"),
     ("From Aug 16", "ongoing", "2016-08-01", None),
