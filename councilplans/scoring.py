@@ -19,7 +19,7 @@ MATCH_THRESHOLD = 60  # rapidfuzz ratio (0..100) below which two texts are diffe
 WINDOW = 12  # how far ahead in document order a match is looked for
 
 
-LIST_MARKS_RE = re.compile(r"(?:\s+[-–•]\s+|;\s*|\s+•)")
+LIST_MARKS_RE = re.compile(r"(?:\s*;|\s*[-–•](?=\s|$)|\s)+")
 
 
 def norm(value: str | None) -> str:

@@ -67,6 +67,11 @@ def names_a_post(text: str, abbreviations: dict[str, str] | None = None) -> bool
     return any(text == abbr or text.startswith(abbr + " ") for abbr in abbreviations or {})
 
 
+def ends_with_abbreviation(text: str, abbreviations: dict[str, str]) -> bool:
+    """'HO LS HOS S&CP': a post written as its abbreviation is complete; the next line is another lead."""
+    return any(text == abbr or text.endswith(" " + abbr) for abbr in abbreviations)
+
+
 def has_post_noun(text: str) -> bool:
     return bool(set(re.findall(r"[A-Za-z-]+", text)) & set(lexicon()["post_nouns"]))
 
@@ -123,7 +128,8 @@ def split_leads(cell_lines: list[str], document_key: dict[str, str] | None = Non
         line = " ".join(line.split())
         if not line:
             continue
-        starts_post = bool(role_matcher()(line).ents) or bool(ABBREV_TOKEN_RE.match(line.split()[0]))
+        starts_post = (bool(role_matcher()(line).ents) or bool(ABBREV_TOKEN_RE.match(line.split()[0]))
+                       or bool(joined) and ends_with_abbreviation(joined[-1], abbreviations))
         continues = joined and (CONTINUATION_END_RE.search(joined[-1]) or line[:1].islower() or line[:1] in "(&,"
                                 or not names_a_post(joined[-1], abbreviations) or not starts_post)
         if continues:

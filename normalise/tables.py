@@ -386,6 +386,8 @@ class Assembler:
         """One task per top-level bullet; per-bullet deadlines/leads are matched by height."""
         given = items is not None
         items = items or split_items_with_tops(task_cell.lines)
+        deadline_tops = [ln.bbox[1] for c in by_role.get(ColumnRole.DEADLINE, []) for ln in c.lines]
+        items = split_sub_items_with_own_values(items, deadline_tops)
         if len(items) <= 1 or not all(is_bullet(lines[0].text) for lines in items[1:]):
             lines = [ln.text for group in items for ln in group] if given else None
             record = self.new_record(task_cell, page, Level.TASK, ref_text, lines, parent=parent)
@@ -517,6 +519,26 @@ def parse_number(raw: str) -> float | None:
         return None
     value = float(m.group(1).replace(",", ""))
     return -value if re.match(r"^\s*[<>≥≤~]?\s*[-−]", raw) else value
+
+
+def split_sub_items_with_own_values(items: list[list[TextLine]], value_tops: list[float]) -> list[list[TextLine]]:
+    """A bullet whose '–' sub-items each have a deadline printed level with them is several tasks."""
+    out = []
+    for lines in items:
+        starts = [i for i, ln in enumerate(lines) if i and SUB_BULLET_RE.match(ln.text)]
+        if not starts:
+            out.append(lines)
+            continue
+        top, bottom = lines[0].bbox[1] - ALIGN_TOLERANCE, lines[-1].bbox[3]
+        values = [t for t in value_tops if top <= t <= bottom]
+        sub_tops = [lines[i].bbox[1] for i in starts]
+        aligned = sum(any(abs(t - st) <= ALIGN_TOLERANCE for t in values) for st in sub_tops)
+        if len(values) > 1 and aligned == len(values) - 1:
+            bounds = [0, *starts, len(lines)]
+            out += [lines[a:b] for a, b in zip(bounds, bounds[1:])]
+        else:
+            out.append(lines)
+    return out
 
 
 def split_items_with_tops(lines: list[TextLine]) -> list[list[TextLine]]:
