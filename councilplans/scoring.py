@@ -73,11 +73,18 @@ def fetch_actions(conn, sha: str) -> list[dict]:
     return [dict(row) | {"leads": leads[row["action_id"]]} for row in rows]
 
 
-def fetch_measures(conn, sha: str) -> dict[str, dict[str, str]]:
-    out: dict[str, dict[str, str]] = defaultdict(dict)
-    for name, label, value in conn.execute(text(
-            "SELECT name, column_label, value_raw FROM v_measures WHERE doc_sha256 = :sha"), {"sha": sha}):
-        out[norm(name)][norm(label)] = norm(value)
+def fetch_measures(conn, sha: str) -> dict[str, list[dict[str, str]]]:
+    """name -> the value dicts of every indicator of that name (a plan may repeat one in an appendix)."""
+    by_id: dict[int, tuple[str, dict[str, str]]] = {}
+    for measure_id, name, label, value in conn.execute(text(
+            "SELECT m.id, m.name, v.column_label, v.value_raw FROM measures m JOIN documents d ON d.id = m.document_id "
+            "LEFT JOIN measure_values v ON v.measure_id = m.id WHERE d.sha256 = :sha ORDER BY m.id"), {"sha": sha}):
+        entry = by_id.setdefault(measure_id, (norm(name), {}))
+        if label is not None:
+            entry[1][norm(label)] = norm(value)
+    out: dict[str, list[dict[str, str]]] = defaultdict(list)
+    for name, values in by_id.values():
+        out[name].append(values)
     return out
 
 
@@ -133,12 +140,14 @@ def score_document(conn, pdf: Path, expected: dict, sha: str) -> Score:
         score.kpi_expected += 1
         values = {norm(k): norm(v) for k, v in (m.get("values") or {}).items()}
         score.kpi_values += len(values)
-        got = measures.get(norm(m["name"]))
-        if got is None:
+        candidates = measures.get(norm(m["name"])) or []
+        if not candidates:
             score.misses.append(f"missing KPI: {m['name'][:70]}")
             continue
+        best = max(candidates, key=lambda got: sum(got.get(k) == v for k, v in values.items()))
+        candidates.remove(best)
         score.kpi_matched += 1
-        score.kpi_values_ok += sum(got.get(k) == v for k, v in values.items())
+        score.kpi_values_ok += sum(best.get(k) == v for k, v in values.items())
     return score
 
 
