@@ -29,6 +29,8 @@ def run(
     workers: int = typer.Option(0, "--workers", "-j", help="Worker processes for extraction (0 = one per core)."),
     force: bool = typer.Option(False, "--force", help="Re-process documents already loaded by this version."),
     cache: Path = typer.Option(Path("data/cache"), "--cache", help="Folder for per-stage JSON results, keyed by sha256."),
+    timeout: float = typer.Option(300.0, "--timeout", help="Seconds one document may take before it is stopped and reported (0 = no limit)."),
+    max_memory: int = typer.Option(2048, "--max-memory", help="Memory limit of one worker process in MiB; a document exceeding it is reported (0 = no limit)."),
 ) -> None:
     """Extract, normalise and load every PDF in FOLDER.
 
@@ -52,7 +54,8 @@ def run(
         def advance(name: str, skipped: bool) -> None:
             bar.update(task, advance=1, current=f"{'skipped ' if skipped else ''}{name}")
 
-        summary = run_pipeline(folder, url, workers=workers or None, force=force, cache_dir=cache, progress=advance)
+        summary = run_pipeline(folder, url, workers=workers or None, force=force, cache_dir=cache, progress=advance,
+                               timeout=timeout or None, max_memory_mb=max_memory or None)
     print_summary(summary)
     raise typer.Exit(1 if summary.failed else 0)
 
@@ -111,6 +114,22 @@ def score(
     url = db or "sqlite:///data/score.db"
     run_pipeline(folder, url, force=True, cache_dir=None)
     print_scores(score_folder(folder, url), Console(width=160), misses)
+
+
+db_app = typer.Typer(help="Database administration.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+@db_app.command("upgrade")
+def db_upgrade(db: str = typer.Option(None, "--db", help=DB_HELP)) -> None:
+    """Apply Alembic migrations up to the newest schema and recreate the views (run also on every pipeline start)."""
+    from alembic.runtime.migration import MigrationContext
+
+    from load import open_database
+
+    engine = open_database(db or default_db())
+    with engine.connect() as conn:
+        console.print(f"schema at revision {MigrationContext.configure(conn).get_current_revision()}")
 
 
 def show_query(db: str | None, sql: str, title: str, params: dict | None = None, width: int = 70) -> int:

@@ -12,16 +12,19 @@ from sqlalchemy.orm import Session
 from normalise.records import ActionRecord, PlanDocument
 
 from .models import (
-    Action, ActionLead, Base, Document, DocumentFile, GenericTableRow, IngestError, IngestRun, LeadRow,
+    Action, ActionLead, Document, DocumentFile, GenericTableRow, IngestError, IngestRun, LeadRow,
     MeasureRow, MeasureValueRow, PriorityRow, ProvenanceRow, utcnow,
 )
+from .migrate import upgrade
 from .views import create_views
 
 DEFAULT_URL = "sqlite:///data/councilplans.db"
 
 
 def open_database(url: str = DEFAULT_URL) -> Engine:
-    """Connect, create the schema and views if missing; SQLite gets WAL and a busy timeout."""
+    """Connect, migrate the schema to the newest revision and (re)create the views.
+
+    SQLite gets WAL and a busy timeout so a reader never blocks the single writer."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
@@ -35,8 +38,8 @@ def open_database(url: str = DEFAULT_URL) -> Engine:
             cur.close()
     else:
         engine = create_engine(url)
+    upgrade(engine)
     with engine.begin() as conn:
-        Base.metadata.create_all(conn)
         create_views(conn)
     return engine
 

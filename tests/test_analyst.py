@@ -80,3 +80,18 @@ def test_correction_of_unknown_field_is_refused(tmp_path):
         assert "cannot correct 'colour'" in str(exc)
     else:
         raise AssertionError("expected a CorrectionError")
+
+
+def test_migrations_match_the_models(tmp_path):
+    """A fresh database built by the Alembic migrations has exactly the models' schema."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from load.models import Base
+
+    engine = open_database(f"sqlite:///{tmp_path / 'm.db'}")
+    with engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+    out = subprocess.run([sys.executable, "-m", "councilplans", "db", "upgrade", "--db", f"sqlite:///{tmp_path / 'm.db'}"],
+                         capture_output=True, text=True)
+    assert out.returncode == 0 and "schema at revision 0001" in out.stderr
