@@ -20,6 +20,10 @@ def normalise_document(doc: ExtractedDocument) -> PlanDocument:
         measures=walk.measures, generic_tables=walk.generic, extractor_version=doc.extractor_version,
         warnings=list(doc.warnings),
     )
+    conflicts = [a for a in plan.actions if a.rag_conflict]
+    if conflicts:
+        plan.warnings.append(f"{len(conflicts)} rating(s) where the word and the fill colour disagree "
+                             f"(word kept; see actions.rag_conflict), first on page {conflicts[0].page}")
     if not plan.actions and not plan.measures:
         plan.warnings.append(
             f"no known action or KPI layout found; kept {len(plan.generic_tables)} table(s) as generic rows"
