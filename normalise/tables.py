@@ -86,8 +86,25 @@ def header_roles(table: ExtractedTable, row: int) -> tuple[list[str], list[Colum
         if cell:
             for c in range(cell.col, min(cell.col + cell.col_span, table.n_cols)):
                 headers[c] = " ".join(cell.text.split())
-    roles = assign_roles(headers)
+    roles = infer_unknown_roles(table, row, assign_roles(headers))
     return (headers, roles) if is_action_table(roles) else None
+
+
+def infer_unknown_roles(table: ExtractedTable, header_row: int, roles: list[ColumnRole]) -> list[ColumnRole]:
+    """Columns whose header says nothing are read by their cells: dates are deadlines,
+    rating words or rating colours are RAG."""
+    out = list(roles)
+    for col, role in enumerate(roles):
+        if role != ColumnRole.UNKNOWN:
+            continue
+        cells = [c for c in table.cells if c.col == col and c.row > header_row and c.col_span == 1]
+        texts = [clean_text(c.text) for c in cells]
+        filled = [t for t in texts if t]
+        if filled and sum(parse_deadline(t).kind.value != "none" for t in filled) >= 0.8 * len(filled):
+            out[col] = ColumnRole.DEADLINE
+        elif cells and sum(bool(rag_from_word(t) or rag_from_colour(c.fill)) for c, t in zip(cells, texts)) >= 0.8 * len(cells):
+            out[col] = ColumnRole.RAG
+    return out
 
 
 def is_header_repeat(cells: list[Cell | None], layout: Layout) -> bool:
