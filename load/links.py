@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Engine, delete, select, text
 from sqlalchemy.orm import Session
 
 from .models import Action, ActionLink, Document
@@ -39,15 +39,29 @@ def is_before(a, b) -> bool:
     return a is not None and b is not None and a < b
 
 
+def claim_links_table(session: Session) -> None:
+    """Empty action_links as the transaction's first write, so two runs recompute links one after the other.
+
+    On PostgreSQL two concurrent recomputations would each delete the committed links, then
+    insert the same pairs: the second fails on the unique constraint. A lock that conflicts
+    with itself (readers still pass) queues the second until the first commits. On SQLite the
+    delete, coming first, takes the write lock before anything is read.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("LOCK TABLE action_links IN SHARE ROW EXCLUSIVE MODE"))
+    session.execute(delete(ActionLink))
+
+
 def link_actions(engine: Engine, threshold: int = LINK_THRESHOLD) -> int:
     """Recompute links between actions/tasks of different documents; returns the link count."""
     with Session(engine) as session, session.begin():
+        claim_links_table(session)
         rows = session.execute(
             select(Action.id, Action.document_id, Action.text, Document.period_start)
             .join(Document, Document.id == Action.document_id)
             .where(Action.level != "priority_area")
+            .order_by(Document.sha256, Action.seq)  # same pairs, same direction on any backend and load order
         ).all()
-        session.execute(delete(ActionLink))
         texts = [comparable(r.text) for r in rows]
         keep = [i for i, t in enumerate(texts) if len(t.split()) >= MIN_WORDS]
         if not keep:

@@ -1,4 +1,10 @@
-"""SQLAlchemy 2 models: documents, priorities, actions/tasks, leads, measures, provenance, runs."""
+"""SQLAlchemy 2 models: documents, priorities, actions/tasks, leads, measures, provenance, runs.
+
+Columns holding text read from a document (refs, labels, council, leads) are Text, not
+String(n): SQLite ignores a declared length but PostgreSQL enforces it, so a long ref that
+loads on SQLite would fail the whole document on PostgreSQL. String(n) is kept for values
+the code itself produces (levels, kinds, RAG, hashes, versions).
+"""
 
 from __future__ import annotations
 
@@ -22,10 +28,10 @@ class Document(Base):
     sha256: Mapped[str] = mapped_column(String(64), unique=True)
     file_name: Mapped[str] = mapped_column(String(500))
     title: Mapped[str | None] = mapped_column(Text)
-    council: Mapped[str | None] = mapped_column(String(200))
-    committee: Mapped[str | None] = mapped_column(String(200))
+    council: Mapped[str | None] = mapped_column(Text)
+    committee: Mapped[str | None] = mapped_column(Text)
     doc_type: Mapped[str | None] = mapped_column(String(50))
-    plan_period: Mapped[str | None] = mapped_column(String(100))
+    plan_period: Mapped[str | None] = mapped_column(Text)
     period_start: Mapped[date | None] = mapped_column(Date)
     period_end: Mapped[date | None] = mapped_column(Date)
     status_as_of: Mapped[date | None] = mapped_column(Date)
@@ -60,7 +66,7 @@ class PriorityRow(Base):
     __tablename__ = "priorities"
     id: Mapped[int] = mapped_column(primary_key=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
-    ref: Mapped[str | None] = mapped_column(String(20))
+    ref: Mapped[str | None] = mapped_column(Text)
     title: Mapped[str] = mapped_column(Text)
     theme: Mapped[str | None] = mapped_column(Text)
     page: Mapped[int | None] = mapped_column(Integer)
@@ -81,10 +87,10 @@ class Action(Base):
     seq: Mapped[int] = mapped_column(Integer)  # document order
     key: Mapped[str] = mapped_column(String(80))  # stable within a document across re-extractions
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("actions.id", ondelete="CASCADE"))
-    ref: Mapped[str | None] = mapped_column(String(20))
-    parent_ref: Mapped[str | None] = mapped_column(String(20))
+    ref: Mapped[str | None] = mapped_column(Text)
+    parent_ref: Mapped[str | None] = mapped_column(Text)
     level: Mapped[str] = mapped_column(String(20))
-    priority_ref: Mapped[str | None] = mapped_column(String(20))
+    priority_ref: Mapped[str | None] = mapped_column(Text)
     text: Mapped[str] = mapped_column(Text)
     flags: Mapped[list] = mapped_column(JSON, default=list)
     leads: Mapped[str | None] = mapped_column(Text)  # canonical titles joined by '; '
@@ -114,8 +120,8 @@ class LeadRow(Base):
     __tablename__ = "leads"
     __table_args__ = (UniqueConstraint("role", "organisation"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    role: Mapped[str] = mapped_column(String(500), index=True)
-    organisation: Mapped[str | None] = mapped_column(String(500))
+    role: Mapped[str] = mapped_column(Text, index=True)
+    organisation: Mapped[str | None] = mapped_column(Text)
 
 
 class ActionLead(Base):
@@ -146,8 +152,8 @@ class MeasureRow(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
     seq: Mapped[int] = mapped_column(Integer)
-    ref: Mapped[str | None] = mapped_column(String(20))
-    priority_ref: Mapped[str | None] = mapped_column(String(20))
+    ref: Mapped[str | None] = mapped_column(Text)
+    priority_ref: Mapped[str | None] = mapped_column(Text)
     name: Mapped[str] = mapped_column(Text)
     rag: Mapped[str | None] = mapped_column(String(10))
     page: Mapped[int | None] = mapped_column(Integer)
@@ -161,7 +167,7 @@ class MeasureValueRow(Base):
     column_label: Mapped[str] = mapped_column(Text)
     value_raw: Mapped[str] = mapped_column(Text)
     value_num: Mapped[float | None] = mapped_column(Float)
-    period_label: Mapped[str | None] = mapped_column(String(40))
+    period_label: Mapped[str | None] = mapped_column(Text)
     value_kind: Mapped[str] = mapped_column(String(20))
     page: Mapped[int | None] = mapped_column(Integer)
     x0: Mapped[float | None] = mapped_column(Float)

@@ -482,7 +482,10 @@ class Assembler:
             name_cell = cells[name_col]
             if not name_cell or not name_cell.text.strip() or [" ".join(c.text.split()) if c else "" for c in cells] == header:
                 continue
-            ref = clean_text(cells[ref_col].text) if ref_col is not None and cells[ref_col] else None
+            if name_cell.col_span >= table.n_cols - 1:
+                continue  # a section heading across the table, not an indicator
+            ref_cell = cells[ref_col] if ref_col is not None else None
+            ref = clean_text(ref_cell.text) if ref_cell is not None and ref_cell is not name_cell else None
             for name, band in indicator_names(name_cell):
                 self.measure(name, ref, band, cells, header, roles, table.page, skip={ref_col, name_col})
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 21:57:18.643828
+Create Date: 2026-11-22 22:26:52.480414
 
 """
 from typing import Sequence, Union
