@@ -8,11 +8,15 @@ colour (many published PDFs carry the RAG rating only as a cell's shading).
 from __future__ import annotations
 
 import hashlib
+import math
+from collections import Counter
 from pathlib import Path
 
 import pdfplumber
-from pdfminer.pdfdocument import PDFPasswordIncorrect
+from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 from pdfminer.pdfparser import PDFSyntaxError
+from pdfplumber.page import Page
+from pdfplumber.utils.exceptions import PdfminerException
 
 from .records import BBox, Cell, ExtractedDocument, ExtractedPage, ExtractedTable, TextLine
 
@@ -163,6 +167,31 @@ def has_rule_at(h_edges: list[dict], y: float, x0: float, x1: float) -> bool:
     return covered >= 0.9 * (x1 - x0)
 
 
+def text_direction(page) -> int:
+    """The clockwise turn (0/90/180/270) that makes most of the page's characters read left to right.
+
+    A page stored with /Rotate but drawn for the other orientation (a landscape table shown
+    sideways) gives pdfplumber vertical "words" of one letter each and no usable grid.
+    """
+    turns = Counter(round(math.degrees(math.atan2(c["matrix"][1], c["matrix"][0])) / 90) % 4 * 90
+                    for c in page.chars if c.get("matrix") and all(map(math.isfinite, c["matrix"][:2])))
+    if not turns:
+        return 0
+    angle, count = turns.most_common(1)[0]
+    return angle if count > sum(turns.values()) / 2 else 0
+
+
+def upright(pdf, page):
+    """The page re-read with its /Rotate turned so the text runs left to right (boxes are in that frame)."""
+    turn = text_direction(page)
+    if not turn:
+        return page
+    rotation = (page.rotation + turn) % 360
+    page.page_obj.attrs["Rotate"] = rotation
+    page.page_obj.rotate = rotation
+    return Page(pdf, page.page_obj, page_number=page.page_number, initial_doctop=page.initial_doctop)
+
+
 def extract_page(page) -> ExtractedPage:
     words = page.extract_words(keep_blank_chars=False, use_text_flow=False)
     rects = [r for r in page.rects if r.get("fill")]
@@ -186,40 +215,112 @@ def extract_page(page) -> ExtractedPage:
         number=page.page_number,
         width=float(page.width),
         height=float(page.height),
-        rotation=int(page.rotation or 0),
+        rotation=int(page.rotation or 0),  # as read: /Rotate, turned further when the text ran sideways
         lines=words_to_lines(loose),
         tables=tables,
         has_text_layer=bool(page.chars) or not page.images,
     )
 
 
+def open_pdf(path: Path):
+    """Open with the empty user password (many published PDFs are encrypted only against editing)."""
+    try:
+        return pdfplumber.open(path, password="")
+    except Exception as exc:
+        if isinstance(pdfminer_cause(exc), (MemoryError, RecursionError)):
+            raise pdfminer_cause(exc) from None
+        raise ExtractionError(open_failure_reason(exc)) from None
+
+
+def close_quietly(pdf) -> None:
+    """Close a PDF even when its page tree is broken (pdfplumber's close() walks the pages again)."""
+    try:
+        pdf.close()
+    except Exception:
+        stream = getattr(pdf, "stream", None)
+        if stream is not None and not getattr(pdf, "stream_is_external", True):
+            stream.close()
+
+
+def pdfminer_cause(exc: Exception) -> Exception:
+    """pdfplumber wraps pdfminer's error in PdfminerException; the wrapped one says what went wrong."""
+    if isinstance(exc, PdfminerException) and exc.args and isinstance(exc.args[0], Exception):
+        return exc.args[0]
+    return exc
+
+
+def open_failure_reason(exc: Exception) -> str:
+    """One readable line for a PDF that pdfminer cannot open."""
+    cause = pdfminer_cause(exc)
+    if isinstance(cause, PDFPasswordIncorrect):
+        return "encrypted PDF: a password is required"
+    if isinstance(cause, PDFEncryptionError):
+        return f"encrypted PDF: unsupported encryption ({cause})"
+    if isinstance(cause, (PDFSyntaxError, ValueError, TypeError, KeyError, AttributeError)):
+        return f"corrupt PDF: {type(cause).__name__}: {cause}".strip()
+    return f"unreadable PDF: {type(cause).__name__}: {cause}".strip()
+
+
+def no_text_reason(pages: list[ExtractedPage]) -> str:
+    if any(not p.has_text_layer for p in pages):
+        return "no text layer: image-only (scanned) PDF; OCR is not available yet"
+    return "no text: every page is blank"
+
+
+def check_unchanged(path: Path, sha256: str) -> None:
+    """Raise when the bytes on disk are no longer the ones hashed before reading began."""
+    try:
+        now = sha256_of(path)
+    except OSError:
+        now = None
+    if now != sha256:
+        raise ExtractionError("file changed while being read")
+
+
+def read_pages(pdf, on_page=None) -> list[ExtractedPage]:
+    pages = []
+    try:
+        for page in pdf.pages:
+            readable = upright(pdf, page)
+            pages.append(extract_page(readable))
+            readable.close()  # drop the cached layout: a 500-page file must not hold every page
+            page.close()
+            if on_page:
+                on_page()
+    except ExtractionError:
+        raise
+    except (MemoryError, RecursionError):
+        raise  # the pipeline reports the limit that was hit
+    except Exception as exc:
+        cause = pdfminer_cause(exc)
+        if isinstance(cause, (MemoryError, RecursionError)):
+            raise cause from None
+        raise ExtractionError(f"corrupt PDF while reading page {len(pages) + 1}: {type(cause).__name__}: {cause}") from None
+    return pages
+
+
 def extract_document(path: Path, sha256: str | None = None, on_page=None) -> ExtractedDocument:
-    """Extract every page of one PDF; raise ExtractionError with a readable reason if it can't."""
+    """Extract every page of one PDF; raise ExtractionError with a readable reason if it can't.
+
+    When sha256 (taken before reading) is given, the file is hashed again afterwards: a file
+    rewritten while being read is reported rather than loaded as a mix of two versions.
+    """
     path = Path(path)
     check_is_pdf(path)
     sha = sha256 or sha256_of(path)
     try:
-        pdf = pdfplumber.open(path)
-    except PDFPasswordIncorrect:
-        raise ExtractionError("encrypted PDF: a password is required to open it") from None
-    except (PDFSyntaxError, ValueError, TypeError, KeyError, AttributeError) as exc:
-        raise ExtractionError(f"corrupt PDF: {type(exc).__name__}: {exc}".strip()) from None
-    except Exception as exc:  # pdfminer raises many private error types for broken files
-        raise ExtractionError(f"unreadable PDF: {type(exc).__name__}: {exc}") from None
-    with pdf:
+        pdf = open_pdf(path)
         try:
-            pages = []
-            for page in pdf.pages:
-                pages.append(extract_page(page))
-                if on_page:
-                    on_page()
-        except ExtractionError:
-            raise
-        except Exception as exc:
-            raise ExtractionError(f"corrupt PDF while reading page {len(pages) + 1}: {type(exc).__name__}: {exc}") from None
+            pages = read_pages(pdf, on_page)
+        finally:
+            close_quietly(pdf)
+    except ExtractionError:
+        check_unchanged(path, sha)  # a changed file explains a parse error better than the error does
+        raise
+    check_unchanged(path, sha)
     if not pages:
         raise ExtractionError("PDF has no pages")
     doc = ExtractedDocument(file_name=path.name, sha256=sha, page_count=len(pages), pages=pages)
     if not any(p.lines or p.tables for p in pages):
-        raise ExtractionError("no text layer: image-only (scanned) PDF; OCR is not available yet")
+        raise ExtractionError(no_text_reason(pages))
     return doc

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-EXTRACTOR_VERSION = "0.3.0"
+EXTRACTOR_VERSION = "0.3.1"  # 0.3.1: pages whose text runs sideways are read upright
 
 BBox = tuple[float, float, float, float]  # x0, top, x1, bottom in PDF points, origin top-left
 
@@ -18,6 +18,7 @@ class TextLine(BaseModel):
 
     text: str
     bbox: BBox
+    confidence: float | None = None  # OCR confidence 0..1 (lowest word); None when read from a text layer
 
 
 class Cell(BaseModel):
@@ -30,6 +31,7 @@ class Cell(BaseModel):
     bbox: BBox
     lines: list[TextLine] = Field(default_factory=list)
     fill: tuple[float, float, float] | None = None  # RGB 0..1 of the cell's shading
+    confidence: float | None = None  # OCR confidence 0..1 (lowest line); None when read from a text layer
 
     @property
     def text(self) -> str:

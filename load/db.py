@@ -105,10 +105,17 @@ def action_row(record: ActionRecord, seq: int, session: Session, leads_cache: di
     return row
 
 
-def load_document(engine: Engine, plan: PlanDocument, path: str) -> int:
-    """Replace this document's rows in one transaction; returns the number of action rows."""
+def load_document(engine: Engine, plan: PlanDocument, path: str, replace_current: bool = True) -> int | None:
+    """Replace this document's rows in one transaction; returns the number of action rows.
+
+    With replace_current=False a document already loaded by the same stage versions (by a run
+    started at the same time) is left as it is and None returned: no run redoes another's rows.
+    """
     with Session(engine) as session, session.begin():
         old = find_document(session, plan.sha256)
+        if old is not None and not replace_current and (old.extractor_version, old.normaliser_version) == (
+                plan.extractor_version, plan.normaliser_version):
+            return None
         paths = [path]
         if old is not None:
             paths += [f.path for f in old.files if f.path != path]
