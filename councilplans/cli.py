@@ -39,8 +39,12 @@ def run(
     one transaction. Files that are not readable PDFs (empty, corrupt, encrypted, HTML, scanned)
     are reported by name with a reason and recorded in ingest_errors; the batch goes on.
 
+    Each document gets a time limit (--timeout) and its worker a memory limit (--max-memory):
+    a PDF that hangs or swamps memory is stopped, reported and skipped.
+
     Exit status: 0 when every file was loaded or already current, 1 when some files were
-    reported as errors (the rest were loaded), 2 on a usage error.
+    reported as errors (the rest were loaded), 2 on a usage error, 130 or 143 when interrupted
+    by Ctrl-C or SIGTERM (finished documents stay loaded; the next run completes the batch).
     """
     from .pipeline import find_pdfs, run_pipeline
 
