@@ -28,6 +28,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from extract.ocr import flag_low_confidence
 from extract import EXTRACTOR_VERSION, ExtractedDocument, ExtractionError, extract_document, sha256_of
 from load import finish_run, link_actions, is_current, load_document, open_database, record_error, start_run, touch_document
 from load.models import IngestRun
@@ -118,7 +119,7 @@ def process_document(path: str, sha256: str, cache_dir: str | None) -> DocumentR
         result.stage, result.error = "extract", f"unexpected {type(exc).__name__}: {exc}"
         return result
     try:
-        result.plan = normalise_document(doc)
+        result.plan = flag_low_confidence(normalise_document(doc), doc)
     except MemoryError:
         result.stage, result.error = "normalise", memory_reason()
     except Exception as exc:

@@ -18,6 +18,7 @@ from pdfminer.pdfparser import PDFSyntaxError
 from pdfplumber.page import Page
 from pdfplumber.utils.exceptions import PdfminerException
 
+from .ocr import needs_ocr, ocr_page
 from .records import BBox, Cell, ExtractedDocument, ExtractedPage, ExtractedTable, TextLine
 
 TABLE_SETTINGS = {
@@ -263,7 +264,7 @@ def open_failure_reason(exc: Exception) -> str:
 
 def no_text_reason(pages: list[ExtractedPage]) -> str:
     if any(not p.has_text_layer for p in pages):
-        return "no text layer: image-only (scanned) PDF; OCR is not available yet"
+        return "no text layer: image-only (scanned) PDF, and OCR found no text"
     return "no text: every page is blank"
 
 
@@ -277,12 +278,15 @@ def check_unchanged(path: Path, sha256: str) -> None:
         raise ExtractionError("file changed while being read")
 
 
-def read_pages(pdf, on_page=None) -> list[ExtractedPage]:
+def read_pages(pdf, on_page=None, path: Path | None = None) -> list[ExtractedPage]:
     pages = []
     try:
         for page in pdf.pages:
             readable = upright(pdf, page)
-            pages.append(extract_page(readable))
+            record = extract_page(readable)
+            if path is not None and needs_ocr(record, readable):  # a scanned page: read its image instead
+                record = ocr_page(path, page.page_number, record.width, record.height, rotation=record.rotation)
+            pages.append(record)
             readable.close()  # drop the cached layout: a 500-page file must not hold every page
             page.close()
             if on_page:
@@ -311,7 +315,7 @@ def extract_document(path: Path, sha256: str | None = None, on_page=None) -> Ext
     try:
         pdf = open_pdf(path)
         try:
-            pages = read_pages(pdf, on_page)
+            pages = read_pages(pdf, on_page, path)
         finally:
             close_quietly(pdf)
     except ExtractionError:

@@ -1,0 +1,183 @@
+"""Page images for OCR: render, straighten, and find the ruling lines a scanned table is drawn with.
+
+Everything here works on numpy arrays in pixels; extract/ocr.py turns pixels into PDF points.
+The ruling-line finder follows the usual lattice recipe (camelot's, OpenCV's): threshold the
+ink, keep only long thin runs with a morphological opening, and read each run as one segment.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+import pypdfium2 as pdfium
+
+INK_WINDOW = 31  # pixels: the neighbourhood a pixel is compared with to call it ink
+INK_CONTRAST = 20  # 0..255: how much darker than that neighbourhood ink is
+DARK_LEVEL = 150  # 0..255 on the lightest channel: darker areas may be solid banners holding light text
+DARK_BLOCK_MIN_PT = 4.0  # points: a dark area at least this thick in both directions is a block, not a glyph
+DARK_BLOCK_EDGE_PX = 3  # pixels either side of a block's outline painted white once it is inverted
+SKEW_LIMIT = 3.0  # degrees: the largest tilt looked for; a scan turned further is re-scanned, not read
+SKEW_STEP = 0.05  # degrees between trial angles of the projection-profile search
+SKEW_WORK_WIDTH = 800  # pixels: the skew search runs on a copy this wide (cheap, still sharp)
+MIN_SKEW = 0.02  # degrees: below this the page is left as it is
+H_RULE_MIN_PT = 24.0  # points: shortest horizontal run read as a rule (longer than any word's strokes)
+V_RULE_MIN_PT = 8.0  # points: shortest vertical run read as a rule (taller than body text glyphs)
+MAX_RULE_THICKNESS_PT = 3.0  # points: thicker runs are filled blocks or bold glyphs, not rules
+RULE_BRIDGE_PT = 0.5  # points: gaps this small in a rule (noise, JPEG) are closed before reading it
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A ruling line in pixels: horizontal ones have y0 == y1 (centre row), vertical ones x0 == x1."""
+
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+
+
+def render_page(pdf_path, page_number: int, dpi: int) -> np.ndarray:
+    """The page (1-based) as an RGB array at `dpi`, with its /Rotate applied as a viewer shows it."""
+    pdf = pdfium.PdfDocument(str(pdf_path))
+    try:
+        page = pdf[page_number - 1]
+        image = np.asarray(page.render(scale=dpi / 72).to_pil().convert("RGB"))
+        page.close()
+    finally:
+        pdf.close()
+    return image
+
+
+def lightness(rgb: np.ndarray) -> np.ndarray:
+    """The brightest channel per pixel: black text stays dark while red, amber and green shading turn light.
+
+    (Plain grey conversion makes a red cell as dark as its text, and thresholding then loses both.)
+    """
+    red, green, blue = cv2.split(rgb)
+    return cv2.max(cv2.max(red, green), blue)
+
+
+def invert_dark_blocks(grey: np.ndarray, dpi: float) -> np.ndarray:
+    """The page with solid dark boxes (banners, dark header rows) turned light-on-dark to dark-on-light.
+
+    White text on a dark band would otherwise reach OCR as the outlines of its letters. A
+    block is dark ink that survives an opening wider than any glyph stroke; its bounding box is
+    inverted whole.
+    """
+    dark = np.where(cv2.medianBlur(grey, 3) < DARK_LEVEL, 255, 0).astype(np.uint8)
+    size = max(3, round(DARK_BLOCK_MIN_PT * dpi / 72))
+    solid = cv2.morphologyEx(dark, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (size, size)))
+    count, _, stats, _ = cv2.connectedComponentsWithStats(solid, connectivity=8)
+    if count <= 1:
+        return grey
+    out = grey.copy()
+    for x, y, w, h, area in stats[1:count]:
+        if area >= 0.6 * w * h:  # a filled box, not a thick frame or a photo's outline
+            flipped = 255 - grey[y:y + h, x:x + w].astype(np.float32)
+            background = max(float(np.median(flipped)), 1.0)  # the band's own colour becomes paper white
+            out[y:y + h, x:x + w] = np.clip(flipped * (255 / background), 0, 255).astype(np.uint8)
+            edge = DARK_BLOCK_EDGE_PX  # the band's blurred outline would read as a frame of rules
+            cv2.rectangle(out, (x - 1, y - 1), (x + w, y + h), 255, thickness=2 * edge)
+    return out
+
+
+def ink_mask(grey: np.ndarray) -> np.ndarray:
+    """255 where a pixel is clearly darker than its surroundings (so thin grey rules count on any shading).
+
+    A median blur first, so scanner grain does not count as ink.
+    """
+    smooth = cv2.medianBlur(grey, 3)
+    return cv2.adaptiveThreshold(smooth, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV,
+                                 INK_WINDOW, INK_CONTRAST)
+
+
+def estimate_skew(ink: np.ndarray) -> float:
+    """The tilt in degrees (counter-clockwise positive, as cv2 rotates) that makes rows of ink level.
+
+    Projection-profile search: at the right angle, text lines and rules fall into few rows, so
+    the row sums vary the most. Works for prose pages as well as ruled tables.
+    """
+    scale = min(1.0, SKEW_WORK_WIDTH / ink.shape[1])
+    small = cv2.resize(ink, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    height, width = small.shape
+    centre = (width / 2, height / 2)
+
+    def sharpness(angle: float) -> float:
+        turned = cv2.warpAffine(small, cv2.getRotationMatrix2D(centre, angle, 1.0), (width, height))
+        rows = turned.sum(axis=1, dtype=np.float64)
+        return float(np.square(np.diff(rows)).sum())
+
+    coarse = np.arange(-SKEW_LIMIT, SKEW_LIMIT + 1e-9, SKEW_STEP * 4)
+    best = max(coarse, key=sharpness)
+    fine = np.arange(best - SKEW_STEP * 4, best + SKEW_STEP * 4 + 1e-9, SKEW_STEP)
+    return float(max(fine, key=sharpness))
+
+
+def rotate(image: np.ndarray, angle: float) -> np.ndarray:
+    """Turn about the centre by `angle` degrees (counter-clockwise), filling corners with white."""
+    height, width = image.shape[:2]
+    turn = cv2.getRotationMatrix2D((width / 2, height / 2), angle, 1.0)
+    fill = (255, 255, 255) if image.ndim == 3 else 255
+    return cv2.warpAffine(image, turn, (width, height), flags=cv2.INTER_LINEAR, borderValue=fill)
+
+
+def deskew(rgb: np.ndarray) -> tuple[np.ndarray, float]:
+    """The page turned level, and the angle it was turned by."""
+    angle = estimate_skew(ink_mask(lightness(rgb)))
+    if abs(angle) < MIN_SKEW:
+        return rgb, 0.0
+    return rotate(rgb, angle), angle
+
+
+def rule_mask(ink: np.ndarray, orientation: str, min_length_px: int, bridge_px: int) -> np.ndarray:
+    """Only the ink that lies on straight runs at least `min_length_px` long in one direction."""
+    if orientation == "h":
+        bridge, keep = (max(bridge_px, 1), 1), (max(min_length_px, 1), 1)
+    else:
+        bridge, keep = (1, max(bridge_px, 1)), (1, max(min_length_px, 1))
+    closed = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, bridge))
+    return cv2.morphologyEx(closed, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, keep))
+
+
+def mask_segments(mask: np.ndarray, orientation: str,
+                  max_thickness_px: float) -> tuple[list[Segment], np.ndarray, list[int]]:
+    """Each connected run of a rule mask as one segment through its centre, with the label image and the run's label."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    segments, kept = [], []
+    for label in range(1, count):
+        x, y, w, h, _area = (int(v) for v in stats[label])
+        if orientation == "h" and h <= max_thickness_px:
+            segments.append(Segment(float(x), y + h / 2, float(x + w), y + h / 2))
+        elif orientation == "v" and w <= max_thickness_px:
+            segments.append(Segment(x + w / 2, float(y), x + w / 2, float(y + h)))
+        else:
+            continue
+        kept.append(label)
+    return segments, labels, kept
+
+
+def crosses(vertical: Segment, horizontals: list[Segment], slack: float) -> bool:
+    """True when a vertical segment meets some horizontal one (within `slack` pixels)."""
+    return any(h.x0 - slack <= vertical.x0 <= h.x1 + slack and vertical.y0 - slack <= h.y0 <= vertical.y1 + slack
+               for h in horizontals)
+
+
+def find_rules(ink: np.ndarray, dpi: float) -> tuple[list[Segment], list[Segment], np.ndarray]:
+    """Horizontal and vertical ruling segments, and a mask of their pixels (to erase before OCR).
+
+    A vertical run that meets no horizontal rule is the stem of a large letter, not a table
+    line: it is neither returned nor erased.
+    """
+    px = dpi / 72
+    bridge = round(RULE_BRIDGE_PT * px)
+    thickness = MAX_RULE_THICKNESS_PT * px
+    h_mask = rule_mask(ink, "h", round(H_RULE_MIN_PT * px), bridge)
+    horizontal, h_labels, h_kept = mask_segments(h_mask, "h", thickness)
+    v_segments, v_labels, v_kept = mask_segments(rule_mask(ink, "v", round(V_RULE_MIN_PT * px), bridge), "v", thickness)
+    slack = thickness + bridge
+    meeting = [(seg, label) for seg, label in zip(v_segments, v_kept) if crosses(seg, horizontal, slack)]
+    kept = np.isin(h_labels, h_kept) | np.isin(v_labels, [label for _, label in meeting])
+    rules = np.where(kept, 255, 0).astype(np.uint8)
+    return horizontal, [seg for seg, _ in meeting], rules
