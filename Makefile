@@ -27,6 +27,13 @@ test: venv
 score: venv
 	$(BIN)/councilplans score samples --misses 5
 
+## Benchmark: per-stage pages/s, s/doc and peak RSS against a plain pdfplumber pass, over samples/, a
+## generated corpus (200 documents, >5,000 pages, cached in bench/corpus/) and ../shared/realworld;
+## writes bench/results.json. make bench QUICK=1: 16 documents, a few minutes.
+.PHONY: bench
+bench: venv
+	$(BIN)/python bench/run.py $(if $(QUICK),--quick)
+
 ## Re-generate the sample PDFs from their expected JSON and narrative text
 samples: venv
 	$(BIN)/python samples/generate.py

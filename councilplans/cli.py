@@ -28,6 +28,10 @@ def run(
     db: str = typer.Option(None, "--db", help=DB_HELP + " Default: $DATABASE_URL or sqlite:///data/councilplans.db."),
     workers: int = typer.Option(0, "--workers", "-j", help="Worker processes for extraction (0 = one per core)."),
     force: bool = typer.Option(False, "--force", help="Re-process documents already loaded by this version."),
+    executor: str = typer.Option("local", "--executor", help="Where documents are extracted: 'local' worker "
+                                 "processes, or 'dask' (a Dask cluster; needs the dask extra)."),
+    scheduler: str = typer.Option(None, "--scheduler", help="Dask scheduler address, e.g. tcp://host:8786 "
+                                  "(default $DASK_SCHEDULER_ADDRESS, else a cluster on this machine)."),
     cache: Path = typer.Option(Path("data/cache"), "--cache", help="Folder for per-stage JSON results, keyed by sha256."),
     timeout: float = typer.Option(300.0, "--timeout", help="Seconds one document may take before it is stopped and reported (0 = no limit)."),
     max_memory: int = typer.Option(2048, "--max-memory", help="Memory limit of one worker process in MiB; a document exceeding it is reported (0 = no limit)."),
@@ -59,7 +63,8 @@ def run(
             bar.update(task, advance=1, current=f"{'skipped ' if skipped else ''}{name}")
 
         summary = run_pipeline(folder, url, workers=workers or None, force=force, cache_dir=cache, progress=advance,
-                               timeout=timeout or None, max_memory_mb=max_memory or None)
+                               timeout=timeout or None, max_memory_mb=max_memory or None,
+                               executor=executor, scheduler=scheduler)
     print_summary(summary)
     raise typer.Exit(1 if summary.failed else 0)
 

@@ -20,6 +20,7 @@ import sys
 import threading
 import time
 from contextlib import contextmanager
+from functools import partial
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
@@ -135,8 +136,12 @@ def memory_reason() -> str:
 
 def run_pipeline(folder: Path, db_url: str, workers: int | None = None, force: bool = False,
                  cache_dir: Path | None = None, progress=None, timeout: float | None = DEFAULT_TIMEOUT,
-                 max_memory_mb: int | None = DEFAULT_MAX_MEMORY_MB) -> RunSummary:
+                 max_memory_mb: int | None = DEFAULT_MAX_MEMORY_MB, executor: str = "local",
+                 scheduler: str | None = None) -> RunSummary:
     """Ingest every PDF under folder; new or changed files are processed, the rest skipped.
+
+    executor "local" maps documents on this machine's worker processes; "dask" on a Dask cluster
+    (scheduler address, or $DASK_SCHEDULER_ADDRESS, or a LocalCluster) — see councilplans/executors.py.
 
     SIGTERM is turned into SystemExit for the duration, so `kill` unwinds like Ctrl-C: the open
     document transaction rolls back and the workers are stopped.
@@ -144,20 +149,27 @@ def run_pipeline(folder: Path, db_url: str, workers: int | None = None, force: b
     with terminate_as_exit():
         engine = open_schema(db_url)
         try:
-            return ingest(engine, Path(folder), workers, force, cache_dir, progress, Limits(timeout, max_memory_mb))
+            mapper = map_documents
+            if executor == "dask":
+                from .executors import map_documents_dask, require_dask
+
+                require_dask()
+                mapper = partial(map_documents_dask, scheduler=scheduler)
+            return ingest(engine, Path(folder), workers, force, cache_dir, progress, Limits(timeout, max_memory_mb),
+                          mapper)
         finally:
             engine.dispose()
 
 
 def ingest(engine, folder: Path, workers: int | None, force: bool, cache_dir: Path | None, progress,
-           limits: Limits) -> RunSummary:
+           limits: Limits, mapper=None) -> RunSummary:
     summary = RunSummary(run_id=start_run(engine, str(folder)))
     relink = previous_run_unfinished(engine, summary.run_id)
     paths = find_pdfs(folder)
     summary.files_seen = len(paths)
     batch = plan_batch(engine, summary, paths, force, progress)
     failed: dict[str, str] = {}  # sha256 -> reason, for duplicates of a file that was not loaded
-    results = map_documents(batch.todo, workers, str(cache_dir) if cache_dir else None, limits)
+    results = (mapper or map_documents)(batch.todo, workers, str(cache_dir) if cache_dir else None, limits)
     try:
         for result in results:
             if not store_result(engine, summary, result, force):
