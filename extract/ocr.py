@@ -26,6 +26,7 @@ import numpy as np
 import pytesseract
 from pdfplumber.table import cells_to_tables, edges_to_intersections, intersections_to_cells, merge_edges
 
+from .grid import GRID_TOLERANCE, grid_positions, index_of
 from .raster import Segment, deskew, find_rules, ink_mask, invert_dark_blocks, lightness, render_page
 from .records import BBox, Cell, ExtractedDocument, ExtractedPage, ExtractedTable, TextLine
 
@@ -40,7 +41,6 @@ REVIEW_CONFIDENCE = 0.6  # a value read with less than this (0..1) is flagged fo
 SNAP_TOLERANCE = 3.0  # points, as extract/pdf.py's TABLE_SETTINGS
 JOIN_TOLERANCE = 3.0
 INTERSECTION_TOLERANCE = 3.0
-GRID_TOLERANCE = 1.5  # points: cell edges closer than this are one grid line
 MIN_TABLE_CELLS = 2
 MIN_TABLE_SIZE_PT = 8.0  # points: narrower or shorter than this is no table
 MIN_GLYPH_AREA_PX = 6  # ink blobs smaller than this are scanner specks, not glyphs or full stops
@@ -380,19 +380,6 @@ def too_thin(boxes: list[BBox]) -> bool:
     return min(width, height) < MIN_TABLE_SIZE_PT
 
 
-def grid_positions(values: list[float]) -> list[float]:
-    """Snap nearly-equal edge coordinates into the distinct grid lines of a table."""
-    out: list[float] = []
-    for v in sorted(values):
-        if not out or v - out[-1] > GRID_TOLERANCE:
-            out.append(v)
-    return out
-
-
-def nearest(grid: list[float], value: float) -> int:
-    return min(range(len(grid)), key=lambda i: abs(grid[i] - value))
-
-
 def paper_colour(rgb: np.ndarray, ink: np.ndarray) -> np.ndarray:
     """The colour of the bare paper (0..1): the brightest common colour, so off-white scans read as unshaded."""
     sample = rgb[::8, ::8][ink[::8, ::8] == 0].reshape(-1, 3).astype(np.float32)
@@ -443,7 +430,7 @@ def build_table(page_number: int, boxes: list[BBox], cell_words: list[list[Word]
     ys = grid_positions([b[1] for b in boxes] + [b[3] for b in boxes])
     cells = []
     for box, words in zip(boxes, cell_words):
-        c0, c1, r0, r1 = nearest(xs, box[0]), nearest(xs, box[2]), nearest(ys, box[1]), nearest(ys, box[3])
+        c0, c1, r0, r1 = index_of(xs, box[0]), index_of(xs, box[2]), index_of(ys, box[1]), index_of(ys, box[3])
         lines = words_to_lines(words)
         cells.append(Cell(
             row=r0, col=c0, row_span=max(r1 - r0, 1), col_span=max(c1 - c0, 1), bbox=tuple(box), lines=lines,

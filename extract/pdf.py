@@ -18,6 +18,7 @@ from pdfminer.pdfparser import PDFSyntaxError
 from pdfplumber.page import Page
 from pdfplumber.utils.exceptions import PdfminerException
 
+from .grid import GRID_TOLERANCE, grid_positions, index_of
 from .ocr import needs_ocr, ocr_page
 from .records import BBox, Cell, ExtractedDocument, ExtractedPage, ExtractedTable, TextLine
 
@@ -28,7 +29,6 @@ TABLE_SETTINGS = {
     "intersection_tolerance": 3,
 }
 LINE_TOLERANCE = 2.5  # points: words whose tops differ by less sit on one line
-GRID_TOLERANCE = 1.5  # points: cell edges closer than this are the same grid line
 MIN_TABLE_CELLS = 2
 MIN_RULE_LENGTH = 10  # points: shorter vertical strokes are glyph parts or ticks, not rules
 
@@ -95,19 +95,6 @@ def words_to_lines(words: list[dict]) -> list[TextLine]:
         )
         out.append(TextLine(text=" ".join(w["text"] for w in group), bbox=bbox))
     return out
-
-
-def grid_positions(values: list[float]) -> list[float]:
-    """Snap nearly-equal edge coordinates into the distinct grid lines of a table."""
-    out: list[float] = []
-    for v in sorted(values):
-        if not out or v - out[-1] > GRID_TOLERANCE:
-            out.append(v)
-    return out
-
-
-def index_of(grid: list[float], value: float) -> int:
-    return min(range(len(grid)), key=lambda i: abs(grid[i] - value))
 
 
 def cell_fill(bbox: BBox, rects: list[dict]) -> tuple[float, float, float] | None:
