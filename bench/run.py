@@ -9,6 +9,7 @@ Phases:
            extract -> cache write -> normalise (wall s, CPU s, peak RSS of that process); the
            parent loads each plan into SQLite (and PostgreSQL), counting database round trips
   rerun    `councilplans run` again over the loaded corpus: every document unchanged
+  link     link_actions over growing slices of the loaded corpus (time-limited child processes)
   scaling  run_pipeline cold over a slice of the corpus with 1 worker, then 2
   profile  pyinstrument over two documents: where the time goes, by library
 Prints a table, writes bench/results.json (--quick: bench/corpus/results-quick.json).
