@@ -25,14 +25,11 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
-from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
-from sqlalchemy.orm import Session
 
 from extract.ocr import flag_low_confidence
 from extract import EXTRACTOR_VERSION, ExtractedDocument, ExtractionError, extract_document, sha256_of
 from load import finish_run, link_actions, is_current, load_document, open_database, record_error, start_run, touch_document
-from load.models import IngestRun
 from normalise import NORMALISER_VERSION, PlanDocument, normalise_document
 
 DEFAULT_TIMEOUT = 300.0  # seconds one document may take; the slowest real-world sample takes ~17 s
@@ -70,7 +67,7 @@ class RunSummary:
     unchanged: int = 0
     failed: int = 0
     actions: int = 0
-    links: int | None = None  # cross-year links recomputed (None when nothing new was loaded)
+    links: int = 0  # cross-year links written for the documents this run linked
     errors: list[tuple[str, str, str]] = field(default_factory=list)  # (file, stage, reason)
     documents: list[tuple[str, int, int, str]] = field(default_factory=list)  # (file, actions, measures, layout)
 
@@ -164,7 +161,6 @@ def run_pipeline(folder: Path, db_url: str, workers: int | None = None, force: b
 def ingest(engine, folder: Path, workers: int | None, force: bool, cache_dir: Path | None, progress,
            limits: Limits, mapper=None) -> RunSummary:
     summary = RunSummary(run_id=start_run(engine, str(folder)))
-    relink = previous_run_unfinished(engine, summary.run_id)
     paths = find_pdfs(folder)
     summary.files_seen = len(paths)
     batch = plan_batch(engine, summary, paths, force, progress)
@@ -184,8 +180,7 @@ def ingest(engine, folder: Path, workers: int | None, force: bool, cache_dir: Pa
         else:
             record_seen(engine, sha, path)
             summary.unchanged += 1
-    if summary.inserted or relink:
-        summary.links = relink_actions(engine)
+    summary.links = relink_actions(engine)  # also links what a run killed before this point had loaded
     finish_run(engine, summary.run_id, files_seen=summary.files_seen, extracted=summary.extracted,
                inserted=summary.inserted, unchanged=summary.unchanged, failed=summary.failed)
     return summary
@@ -311,13 +306,6 @@ def open_schema(db_url: str):
             if attempt == RACE_ATTEMPTS - 1:
                 raise
             time.sleep(0.2 * (attempt + 1))
-
-
-def previous_run_unfinished(engine, run_id: int) -> bool:
-    """True when the run before this one was killed: its documents may be loaded but not linked."""
-    with Session(engine) as session:
-        last = session.scalar(select(func.max(IngestRun.id)).where(IngestRun.id < run_id))
-        return last is not None and session.get(IngestRun, last).finished_at is None
 
 
 @contextmanager

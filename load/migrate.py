@@ -11,6 +11,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
+from .views import drop_views
+
 
 def alembic_config(url: str | None = None) -> Config:
     cfg = Config()
@@ -28,6 +30,7 @@ def upgrade(engine: Engine) -> None:
         return
     try:
         with engine.begin() as conn:
+            drop_views(conn)  # open_database creates them again over the new schema
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
     except DBAPIError:

@@ -197,6 +197,17 @@ class ActionLink(Base):
     method: Mapped[str] = mapped_column(String(40))
 
 
+class LinkedDocument(Base):
+    """A document whose cross-year links are made, and by which method; absent: still to link.
+
+    Kept out of documents so a document's own rows stay the work of the one transaction that loaded it."""
+
+    __tablename__ = "linked_documents"
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True)
+    method: Mapped[str] = mapped_column(String(60))
+    linked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class Correction(Base):
     """An analyst's fix to one extracted value; views show it instead of the extracted value.
 

@@ -60,10 +60,17 @@ JOIN actions a1 ON a1.id = l.action_id JOIN documents d1 ON d1.id = a1.document_
 JOIN actions a2 ON a2.id = l.linked_action_id JOIN documents d2 ON d2.id = a2.document_id
 """
 
+VIEWS = ["v_actions", "v_measures", "v_action_links"]
+
+
+def drop_views(conn: Connection) -> None:
+    """Views go before a migration: SQLite refuses to rebuild a table a view reads from."""
+    for name in VIEWS:
+        conn.execute(text(f"DROP VIEW IF EXISTS {name}"))
+
+
 def create_views(conn: Connection) -> None:
     """(Re)create every view so a schema change is always reflected."""
-    views = {"v_actions": v_actions_sql(conn.dialect.name), "v_measures": V_MEASURES, "v_action_links": V_ACTION_LINKS}
-    for name in views:
-        conn.execute(text(f"DROP VIEW IF EXISTS {name}"))
-    for name, sql in views.items():
+    drop_views(conn)
+    for sql in (v_actions_sql(conn.dialect.name), V_MEASURES, V_ACTION_LINKS):
         conn.execute(text(sql))

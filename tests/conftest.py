@@ -19,10 +19,16 @@ def needs_shared():
 
 
 @pytest.fixture(scope="session")
-def samples_db(tmp_path_factory) -> str:
+def samples_cache(tmp_path_factory) -> Path:
+    """The pipeline's extraction cache for the samples, filled by samples_db."""
+    return tmp_path_factory.mktemp("cache")
+
+
+@pytest.fixture(scope="session")
+def samples_db(tmp_path_factory, samples_cache) -> str:
     """Every bundled sample loaded into a fresh SQLite database (the `make pipeline` job)."""
     db = tmp_path_factory.mktemp("db") / "samples.db"
     url = f"sqlite:///{db}"
-    summary = run_pipeline(SAMPLES, url, workers=2, cache_dir=None)
+    summary = run_pipeline(SAMPLES, url, workers=2, cache_dir=samples_cache)
     assert summary.failed == 0, summary.errors
     return url

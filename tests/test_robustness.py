@@ -169,12 +169,16 @@ def test_links_are_recomputed_after_a_run_killed_before_linking(tmp_path):
     db = tmp_path / "l.db"
     first = run_pipeline(folder, f"sqlite:///{db}", workers=2, cache_dir=None)
     assert first.links
+    links = sqlite3.connect(db).execute("SELECT * FROM action_links ORDER BY id").fetchall()
     with sqlite3.connect(db) as conn:  # the state a run leaves when killed after its last load
         conn.execute("DELETE FROM action_links")
-        conn.execute("INSERT INTO ingest_runs (started_at, folder, files_seen, extracted, inserted, unchanged, failed)"
-                     " VALUES ('2024-01-01 00:00:00', ?, 2, 2, 2, 0, 0)", (str(folder),))
+        conn.execute("DELETE FROM linked_documents")
     second = run_pipeline(folder, f"sqlite:///{db}", workers=2, cache_dir=None)
     assert second.inserted == 0 and second.links == first.links
+    again = sqlite3.connect(db).execute("SELECT * FROM action_links ORDER BY id").fetchall()
+    assert [row[1:] for row in again] == [row[1:] for row in links]
+    third = run_pipeline(folder, f"sqlite:///{db}", workers=2, cache_dir=None)
+    assert third.links == 0, "documents already linked are not linked again"
 
 
 # --- two runs at once --------------------------------------------------------------------------
