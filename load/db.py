@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, delete, event, select
+from sqlalchemy import Connection, Engine, bindparam, create_engine, delete, event, insert, select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
@@ -26,8 +26,9 @@ def open_database(url: str = DEFAULT_URL) -> Engine:
 
     SQLite gets WAL and a busy timeout so a reader never blocks the single writer."""
     parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database not in (None, "", ":memory:"):
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": 60})
 
         @event.listens_for(engine, "connect")
@@ -66,17 +67,23 @@ def touch_document(engine: Engine, sha256: str, path: str) -> None:
             doc.files.append(DocumentFile(path=path))
 
 
-def lead_row(session: Session, cache: dict, role: str, organisation: str | None) -> LeadRow:
-    key = (role, organisation)
-    if key not in cache:
-        row = session.scalar(select(LeadRow).where(LeadRow.role == role, LeadRow.organisation.is_(organisation)
-                                                   if organisation is None else LeadRow.organisation == organisation))
-        if row is None:
-            row = LeadRow(role=role, organisation=organisation)
-            session.add(row)
-            session.flush()
-        cache[key] = row
-    return cache[key]
+def lead_ids(conn: Connection, plan: PlanDocument) -> dict[tuple[str, str | None], int]:
+    """Ids of the plan's (role, organisation) leads, inserting the ones not yet in the table."""
+    wanted = {(lead.role, lead.organisation) for record in plan.actions for lead in record.leads}
+    if not wanted:
+        return {}
+
+    def known() -> dict:
+        found = conn.execute(select(LeadRow.role, LeadRow.organisation, LeadRow.id)
+                             .where(LeadRow.role.in_({role for role, _ in wanted})))
+        return {(role, org): id_ for role, org, id_ in found}
+
+    ids = known()
+    missing = wanted - ids.keys()
+    if missing:
+        conn.execute(insert(LeadRow), [{"role": role, "organisation": org} for role, org in sorted(missing, key=str)])
+        ids = known()
+    return ids
 
 
 def action_key(record: ActionRecord) -> str:
@@ -85,10 +92,10 @@ def action_key(record: ActionRecord) -> str:
     return f"{record.level.value}:{record.ref or ''}:{digest}"[:80]
 
 
-def action_row(record: ActionRecord, seq: int, session: Session, leads_cache: dict) -> Action:
-    row = Action(
-        seq=seq, key=action_key(record), ref=record.ref, parent_ref=record.parent_ref, level=record.level.value,
-        priority_ref=record.priority_ref, text=record.text, flags=record.flags,
+def action_values(record: ActionRecord, seq: int, document_id: int) -> dict:
+    return dict(
+        document_id=document_id, seq=seq, key=action_key(record), ref=record.ref, parent_ref=record.parent_ref,
+        level=record.level.value, priority_ref=record.priority_ref, text=record.text, flags=record.flags,
         leads="; ".join(lead.role for lead in record.leads) or None, leads_raw=record.leads_raw,
         deadline_raw=record.deadline.raw, deadline_kind=record.deadline.kind.value,
         deadline_start=record.deadline.start, deadline_end=record.deadline.end,
@@ -96,13 +103,59 @@ def action_row(record: ActionRecord, seq: int, session: Session, leads_cache: di
         progress=record.progress, next_steps=record.next_steps, measure_of_success=record.measure_of_success,
         detail=record.detail, agency=record.agency, page=record.page,
     )
-    for position, lead in enumerate(record.leads):
-        row.lead_links.append(ActionLead(position=position, raw=lead.raw, canonical=lead.canonical,
-                                         lead_id=lead_row(session, leads_cache, lead.role, lead.organisation).id))
-    for field, where in record.provenance.items():
-        box = where.bbox or (None, None, None, None)
-        row.provenance.append(ProvenanceRow(field=field, page=where.page, x0=box[0], top=box[1], x1=box[2], bottom=box[3]))
-    return row
+
+
+def parent_seqs(plan: PlanDocument) -> dict[int, int]:
+    """seq of each item -> seq of its parent: the latest action or priority before it with its parent_ref."""
+    by_ref: dict[str, int] = {}
+    parents = {}
+    for seq, record in enumerate(plan.actions):
+        if record.parent_ref and record.parent_ref in by_ref:
+            parents[seq] = by_ref[record.parent_ref]
+        if record.ref and record.level.value != "task":
+            by_ref[record.ref] = seq
+    return parents
+
+
+def ids_by_seq(conn: Connection, table, document_id: int) -> dict[int, int]:
+    return dict(conn.execute(select(table.seq, table.id).where(table.document_id == document_id)).all())
+
+
+def insert_many(conn: Connection, model, rows: list[dict]) -> None:
+    """One executemany per table (batched further by SQLAlchemy's insertmanyvalues on PostgreSQL)."""
+    if rows:
+        conn.execute(insert(model), rows)
+
+
+def write_actions(conn: Connection, plan: PlanDocument, document_id: int) -> None:
+    """Actions, then their parents, leads and provenance: a handful of statements, not one per row."""
+    insert_many(conn, Action, [action_values(record, seq, document_id) for seq, record in enumerate(plan.actions)])
+    ids = ids_by_seq(conn, Action, document_id)
+    parents = [{"row_id": ids[seq], "parent": ids[parent]} for seq, parent in parent_seqs(plan).items()]
+    if parents:
+        conn.execute(update(Action).where(Action.id == bindparam("row_id")).values(parent_id=bindparam("parent")),
+                     parents)
+    leads = lead_ids(conn, plan)
+    insert_many(conn, ActionLead, [
+        {"action_id": ids[seq], "position": position, "raw": lead.raw, "canonical": lead.canonical,
+         "lead_id": leads[(lead.role, lead.organisation)]}
+        for seq, record in enumerate(plan.actions) for position, lead in enumerate(record.leads)])
+    insert_many(conn, ProvenanceRow, [
+        {"action_id": ids[seq], "field": field, "page": where.page, **_box(where.bbox)}
+        for seq, record in enumerate(plan.actions) for field, where in record.provenance.items()])
+
+
+def write_measures(conn: Connection, plan: PlanDocument, document_id: int) -> None:
+    insert_many(conn, MeasureRow, [
+        {"document_id": document_id, "seq": seq, "ref": m.ref, "priority_ref": m.priority_ref, "name": m.name,
+         "rag": m.rag.value if m.rag else None, "page": m.page}
+        for seq, m in enumerate(plan.measures)])
+    ids = ids_by_seq(conn, MeasureRow, document_id)
+    insert_many(conn, MeasureValueRow, [
+        {"measure_id": ids[seq], "column_label": v.column_label, "value_raw": v.value_raw, "value_num": v.value_num,
+         "period_label": v.period_label, "value_kind": v.value_kind,
+         "page": v.provenance.page if v.provenance else None, **_box(v.provenance.bbox if v.provenance else None)}
+        for seq, m in enumerate(plan.measures) for v in m.values])
 
 
 def load_document(engine: Engine, plan: PlanDocument, path: str, replace_current: bool = True) -> int | None:
@@ -110,51 +163,36 @@ def load_document(engine: Engine, plan: PlanDocument, path: str, replace_current
 
     With replace_current=False a document already loaded by the same stage versions (by a run
     started at the same time) is left as it is and None returned: no run redoes another's rows.
+    Rows go in with Core executemany, a few statements per table: through the ORM, SQLite took
+    one INSERT per row (it cannot hand back the ids of a multi-row INSERT).
     """
-    with Session(engine) as session, session.begin():
-        old = find_document(session, plan.sha256)
+    with engine.begin() as conn:
+        old = conn.execute(select(Document.id, Document.extractor_version, Document.normaliser_version)
+                           .where(Document.sha256 == plan.sha256)).first()
         if old is not None and not replace_current and (old.extractor_version, old.normaliser_version) == (
                 plan.extractor_version, plan.normaliser_version):
             return None
         paths = [path]
         if old is not None:
-            paths += [f.path for f in old.files if f.path != path]
-            session.delete(old)
-            session.flush()
-        doc = Document(
+            paths += [p for p in conn.scalars(select(DocumentFile.path).where(DocumentFile.document_id == old.id))
+                      if p != path]
+            conn.execute(delete(Document).where(Document.id == old.id))  # the database cascades to every row below
+        document_id = conn.execute(insert(Document).values(
             sha256=plan.sha256, file_name=plan.file_name, title=plan.title, council=plan.council,
             committee=plan.committee, doc_type=plan.doc_type, plan_period=plan.plan_period_label,
             period_start=plan.period_start, period_end=plan.period_end, status_as_of=plan.status_as_of,
             page_count=plan.page_count, extractor_version=plan.extractor_version,
             normaliser_version=plan.normaliser_version, warnings=plan.warnings,
             layout="known" if plan.actions or plan.measures else ("generic" if plan.generic_tables else "empty"),
-            files=[DocumentFile(path=p) for p in paths],
-        )
-        session.add(doc)
-        session.flush()
-        doc.priorities = [PriorityRow(ref=p.ref, title=p.title, theme=p.theme, page=p.page) for p in plan.priorities]
-        leads_cache: dict = {}
-        by_ref: dict[str, Action] = {}
-        rows = []
-        for seq, record in enumerate(plan.actions):
-            row = action_row(record, seq, session, leads_cache)
-            row.parent = by_ref.get(record.parent_ref) if record.parent_ref else None
-            if record.ref and record.level.value != "task":
-                by_ref[record.ref] = row
-            rows.append(row)
-        doc.actions = rows
-        doc.measures = [
-            MeasureRow(seq=i, ref=m.ref, priority_ref=m.priority_ref, name=m.name, rag=m.rag.value if m.rag else None,
-                       page=m.page, values=[
-                           MeasureValueRow(column_label=v.column_label, value_raw=v.value_raw, value_num=v.value_num,
-                                           period_label=v.period_label, value_kind=v.value_kind,
-                                           page=v.provenance.page if v.provenance else None,
-                                           **_box(v.provenance.bbox if v.provenance else None))
-                           for v in m.values])
-            for i, m in enumerate(plan.measures)
-        ]
-        doc.generic_tables = [GenericTableRow(page=t.page, header=t.header, rows=t.rows) for t in plan.generic_tables]
-        return len(rows)
+        )).inserted_primary_key[0]
+        insert_many(conn, DocumentFile, [{"document_id": document_id, "path": p} for p in paths])
+        insert_many(conn, PriorityRow, [{"document_id": document_id, "ref": p.ref, "title": p.title, "theme": p.theme,
+                                         "page": p.page} for p in plan.priorities])
+        write_actions(conn, plan, document_id)
+        write_measures(conn, plan, document_id)
+        insert_many(conn, GenericTableRow, [{"document_id": document_id, "page": t.page, "header": t.header,
+                                             "rows": t.rows} for t in plan.generic_tables])
+        return len(plan.actions)
 
 
 def _box(bbox) -> dict:
