@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from enum import Enum
 from pathlib import Path
 
 import typer
@@ -18,6 +19,11 @@ console = Console(stderr=True, width=None if Console(stderr=True).is_terminal el
 DB_HELP = "SQLAlchemy URL of the database, e.g. sqlite:///data/councilplans.db or postgresql+psycopg://user@host/db."
 
 
+class Executor(str, Enum):
+    local = "local"
+    dask = "dask"
+
+
 def default_db() -> str:
     return os.environ.get("DATABASE_URL", "sqlite:///data/councilplans.db")
 
@@ -28,8 +34,8 @@ def run(
     db: str = typer.Option(None, "--db", help=DB_HELP + " Default: $DATABASE_URL or sqlite:///data/councilplans.db."),
     workers: int = typer.Option(0, "--workers", "-j", help="Worker processes for extraction (0 = one per core)."),
     force: bool = typer.Option(False, "--force", help="Re-process documents already loaded by this version."),
-    executor: str = typer.Option("local", "--executor", help="Where documents are extracted: 'local' worker "
-                                 "processes, or 'dask' (a Dask cluster; needs the dask extra)."),
+    executor: Executor = typer.Option(Executor.local, "--executor", help="Where documents are extracted: 'local' "
+                                      "worker processes, or 'dask' (a Dask cluster; needs the dask extra)."),
     scheduler: str = typer.Option(None, "--scheduler", help="Dask scheduler address, e.g. tcp://host:8786 "
                                   "(default $DASK_SCHEDULER_ADDRESS, else a cluster on this machine)."),
     cache: Path = typer.Option(Path("data/cache"), "--cache", help="Folder for per-stage JSON results, keyed by sha256."),
@@ -50,6 +56,7 @@ def run(
     reported as errors (the rest were loaded), 2 on a usage error, 130 or 143 when interrupted
     by Ctrl-C or SIGTERM (finished documents stay loaded; the next run completes the batch).
     """
+    from .executors import DaskMissing
     from .pipeline import find_pdfs, run_pipeline
 
     url = db or default_db()
@@ -62,9 +69,13 @@ def run(
         def advance(name: str, skipped: bool) -> None:
             bar.update(task, advance=1, current=f"{'skipped ' if skipped else ''}{name}")
 
-        summary = run_pipeline(folder, url, workers=workers or None, force=force, cache_dir=cache, progress=advance,
-                               timeout=timeout or None, max_memory_mb=max_memory or None,
-                               executor=executor, scheduler=scheduler)
+        try:
+            summary = run_pipeline(folder, url, workers=workers or None, force=force, cache_dir=cache,
+                                   progress=advance, timeout=timeout or None, max_memory_mb=max_memory or None,
+                                   executor=executor.value, scheduler=scheduler)
+        except (ValueError, DaskMissing) as exc:
+            console.print(f"[red]{exc}[/red]")
+            raise typer.Exit(2) from None
     print_summary(summary)
     raise typer.Exit(1 if summary.failed else 0)
 

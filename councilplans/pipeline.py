@@ -27,10 +27,9 @@ from pathlib import Path
 
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 
-from extract.ocr import flag_low_confidence
-from extract import EXTRACTOR_VERSION, ExtractedDocument, ExtractionError, extract_document, sha256_of
+from extract import EXTRACTOR_VERSION, ExtractedDocument, ExtractionError, sha256_of
 from load import finish_run, link_actions, is_current, load_document, open_database, record_error, start_run, touch_document
-from normalise import NORMALISER_VERSION, PlanDocument, normalise_document
+from normalise import NORMALISER_VERSION, PlanDocument
 
 DEFAULT_TIMEOUT = 300.0  # seconds one document may take; the slowest real-world sample takes ~17 s
 DEFAULT_MAX_MEMORY_MB = 2048  # address space of one worker; the hungriest real-world sample peaks at ~520 MiB
@@ -90,6 +89,8 @@ def cached_extract(path: Path, sha256: str, cache_dir: Path | None) -> tuple[Ext
     if cache and cache.exists():
         doc = ExtractedDocument.model_validate_json(cache.read_text())
         return doc.model_copy(update={"file_name": path.name}), False
+    from extract.pdf import extract_document
+
     doc = extract_document(path, sha256)
     if cache:
         cache.parent.mkdir(parents=True, exist_ok=True)
@@ -99,8 +100,14 @@ def cached_extract(path: Path, sha256: str, cache_dir: Path | None) -> tuple[Ext
     return doc, True
 
 
+STAGE_MODULES = ["extract.pdf", "extract.ocr", "normalise.plan"]  # what workers use and the parent need not import
+
+
 def process_document(path: str, sha256: str, cache_dir: str | None) -> DocumentResult:
-    """The pure per-document map: runs in a worker process; never raises."""
+    """The pure per-document map: runs in a worker process; never raises.
+
+    The stages are imported here, not at the top: the parent of a run over unchanged files
+    never loads pdfplumber, OpenCV or spaCy (the forkserver preloads them for the workers)."""
     result = DocumentResult(path=path, sha256=sha256)
     try:
         doc, result.extracted = cached_extract(Path(path), sha256, Path(cache_dir) if cache_dir else None)
@@ -117,6 +124,9 @@ def process_document(path: str, sha256: str, cache_dir: str | None) -> DocumentR
         result.stage, result.error = "extract", f"unexpected {type(exc).__name__}: {exc}"
         return result
     try:
+        from extract.ocr import flag_low_confidence
+        from normalise.plan import normalise_document
+
         result.plan = flag_low_confidence(normalise_document(doc), doc)
     except MemoryError:
         result.stage, result.error = "normalise", memory_reason()
@@ -143,19 +153,28 @@ def run_pipeline(folder: Path, db_url: str, workers: int | None = None, force: b
     SIGTERM is turned into SystemExit for the duration, so `kill` unwinds like Ctrl-C: the open
     document transaction rolls back and the workers are stopped.
     """
+    mapper = choose_mapper(executor, scheduler)
     with terminate_as_exit():
         engine = open_schema(db_url)
         try:
-            mapper = map_documents
-            if executor == "dask":
-                from .executors import map_documents_dask, require_dask
-
-                require_dask()
-                mapper = partial(map_documents_dask, scheduler=scheduler)
             return ingest(engine, Path(folder), workers, force, cache_dir, progress, Limits(timeout, max_memory_mb),
                           mapper)
         finally:
             engine.dispose()
+
+
+def choose_mapper(executor: str, scheduler: str | None):
+    """The per-document map for an executor name; a usage error before any work starts."""
+    if executor == "local":
+        if scheduler:
+            raise ValueError("a scheduler address needs the dask executor (--executor dask)")
+        return map_documents
+    if executor == "dask":
+        from .executors import map_documents_dask, require_dask
+
+        require_dask()
+        return partial(map_documents_dask, scheduler=scheduler)
+    raise ValueError(f"unknown executor {executor!r}: use 'local' or 'dask'")
 
 
 def ingest(engine, folder: Path, workers: int | None, force: bool, cache_dir: Path | None, progress,
@@ -331,7 +350,7 @@ def worker_context():
     if "forkserver" not in multiprocessing.get_all_start_methods() or (main_file and not os.path.exists(main_file)):
         return multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["councilplans.pipeline"])
+    ctx.set_forkserver_preload(["councilplans.pipeline", *STAGE_MODULES])
     return ctx
 
 

@@ -1,7 +1,20 @@
-"""Stage 1: PDF -> ExtractedDocument (tables as cell grids with text, boxes and fill colour)."""
+"""Stage 1: PDF -> ExtractedDocument (tables as cell grids with text, boxes and fill colour).
 
-from .pdf import ExtractionError, extract_document, sha256_of
+extract_document is imported on first use: pdfplumber and the OCR stack cost a second to
+import, and a run over unchanged files never reads a PDF.
+"""
+
+from importlib import import_module
+
+from .files import ExtractionError, sha256_of
 from .records import EXTRACTOR_VERSION, Cell, ExtractedDocument, ExtractedPage, ExtractedTable, TextLine
+
+
+def __getattr__(name: str):
+    if name == "extract_document":
+        return import_module(".pdf", __name__).extract_document
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "EXTRACTOR_VERSION", "Cell", "ExtractedDocument", "ExtractedPage", "ExtractedTable",

@@ -7,7 +7,6 @@ colour (many published PDFs carry the RAG rating only as a cell's shading).
 
 from __future__ import annotations
 
-import hashlib
 import math
 from collections import Counter
 from pathlib import Path
@@ -18,6 +17,7 @@ from pdfminer.pdfparser import PDFSyntaxError
 from pdfplumber.page import Page
 from pdfplumber.utils.exceptions import PdfminerException
 
+from .files import ExtractionError, sha256_of
 from .grid import GRID_TOLERANCE, grid_positions, index_of
 from .ocr import needs_ocr, ocr_page
 from .records import BBox, Cell, ExtractedDocument, ExtractedPage, ExtractedTable, TextLine
@@ -31,18 +31,6 @@ TABLE_SETTINGS = {
 LINE_TOLERANCE = 2.5  # points: words whose tops differ by less sit on one line
 MIN_TABLE_CELLS = 2
 MIN_RULE_LENGTH = 10  # points: shorter vertical strokes are glyph parts or ticks, not rules
-
-
-class ExtractionError(Exception):
-    """A file that cannot be read as a PDF with text; the message is the user-facing reason."""
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def check_is_pdf(path: Path) -> None:

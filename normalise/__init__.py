@@ -1,34 +1,18 @@
-"""Stage 2: ExtractedDocument -> PlanDocument (priorities, actions, tasks, leads, deadlines, RAG, KPIs)."""
+"""Stage 2: ExtractedDocument -> PlanDocument (priorities, actions, tasks, leads, deadlines, RAG, KPIs).
 
-from extract.records import ExtractedDocument
+normalise_document is imported on first use: spaCy takes a second to import, and the loader
+and a run over unchanged files need only the records.
+"""
 
-from .document import read_facts, status_as_of
+from importlib import import_module
+
 from .records import NORMALISER_VERSION, PlanDocument
-from .tables import assemble
 
 
-def normalise_document(doc: ExtractedDocument) -> PlanDocument:
-    """Pure function of the extracted document: same input, same records."""
-    facts = read_facts(doc)
-    walk = assemble(doc, facts.abbreviations, facts.period_end, facts.priorities)
-    plan = PlanDocument(
-        file_name=doc.file_name, sha256=doc.sha256, page_count=doc.page_count,
-        title=facts.title, council=facts.council, doc_type=facts.doc_type,
-        plan_period_label=facts.period_label, period_start=facts.period_start, period_end=facts.period_end,
-        status_as_of=status_as_of(walk.table_columns, [ln.text for p in doc.pages[:3] for ln in p.lines]),
-        table_columns=walk.table_columns, priorities=walk.priorities, actions=walk.actions,
-        measures=walk.measures, generic_tables=walk.generic, extractor_version=doc.extractor_version,
-        warnings=list(doc.warnings),
-    )
-    conflicts = [a for a in plan.actions if a.rag_conflict]
-    if conflicts:
-        plan.warnings.append(f"{len(conflicts)} rating(s) where the word and the fill colour disagree "
-                             f"(word kept; see actions.rag_conflict), first on page {conflicts[0].page}")
-    if not plan.actions and not plan.measures:
-        plan.warnings.append(
-            f"no known action or KPI layout found; kept {len(plan.generic_tables)} table(s) as generic rows"
-            if plan.generic_tables else "no tables found")
-    return plan
+def __getattr__(name: str):
+    if name == "normalise_document":
+        return import_module(".plan", __name__).normalise_document
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 __all__ = ["NORMALISER_VERSION", "PlanDocument", "normalise_document"]

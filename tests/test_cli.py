@@ -79,3 +79,15 @@ def test_duplicate_file_under_two_names_is_ingested_once(folder, tmp_path):
         assert conn.execute("SELECT count(*) FROM documents").fetchone()[0] == 1
         paths = sorted(p for (p,) in conn.execute("SELECT path FROM document_files"))
     assert [p.rsplit("/", 1)[1] for p in paths] == ["copy of plan.pdf", "ecf-portfolio-plan-update-2017-18.pdf"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--executor", "spark"], "'spark' is not one of 'local', 'dask'"),
+    (["--scheduler", "tcp://127.0.0.1:8786"], "a scheduler address needs the dask executor (--executor dask)"),
+])
+def test_executor_mistakes_are_usage_errors_before_any_work(folder, tmp_path, args, message):
+    db = tmp_path / "x.db"
+    out = cli("run", str(folder), "--db", f"sqlite:///{db}", *args)
+    assert out.returncode == 2
+    assert message in " ".join(out.stderr.replace("│", " ").split()), out.stderr  # rich boxes wrap the message
+    assert not db.exists(), "nothing was written"

@@ -1,0 +1,33 @@
+"""The whole of stage 2 for one document: facts, tables and warnings into a PlanDocument."""
+
+from __future__ import annotations
+
+from extract.records import ExtractedDocument
+
+from .document import read_facts, status_as_of
+from .records import PlanDocument
+from .tables import assemble
+
+
+def normalise_document(doc: ExtractedDocument) -> PlanDocument:
+    """Pure function of the extracted document: same input, same records."""
+    facts = read_facts(doc)
+    walk = assemble(doc, facts.abbreviations, facts.period_end, facts.priorities)
+    plan = PlanDocument(
+        file_name=doc.file_name, sha256=doc.sha256, page_count=doc.page_count,
+        title=facts.title, council=facts.council, doc_type=facts.doc_type,
+        plan_period_label=facts.period_label, period_start=facts.period_start, period_end=facts.period_end,
+        status_as_of=status_as_of(walk.table_columns, [ln.text for p in doc.pages[:3] for ln in p.lines]),
+        table_columns=walk.table_columns, priorities=walk.priorities, actions=walk.actions,
+        measures=walk.measures, generic_tables=walk.generic, extractor_version=doc.extractor_version,
+        warnings=list(doc.warnings),
+    )
+    conflicts = [a for a in plan.actions if a.rag_conflict]
+    if conflicts:
+        plan.warnings.append(f"{len(conflicts)} rating(s) where the word and the fill colour disagree "
+                             f"(word kept; see actions.rag_conflict), first on page {conflicts[0].page}")
+    if not plan.actions and not plan.measures:
+        plan.warnings.append(
+            f"no known action or KPI layout found; kept {len(plan.generic_tables)} table(s) as generic rows"
+            if plan.generic_tables else "no tables found")
+    return plan
