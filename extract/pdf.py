@@ -19,6 +19,7 @@ from pdfplumber.utils.exceptions import PdfminerException
 
 from .files import ExtractionError, sha256_of
 from .grid import GRID_TOLERANCE, grid_positions, index_of
+from .open_tables import drawn_verticals, lacks_column_rules, open_table_boxes
 from .ocr import needs_ocr, ocr_page
 from .records import BBox, Cell, ExtractedDocument, ExtractedPage, ExtractedTable, TextLine
 
@@ -175,14 +176,22 @@ def extract_page(page) -> ExtractedPage:
     in_tables: list[BBox] = []
     settings = dict(TABLE_SETTINGS, explicit_horizontal_lines=closing_rules(page))
     h_edges = [e for e in page.edges if e["orientation"] == "h"]
+    verticals = drawn_verticals(page)
     for found in page.find_tables(settings):
         boxes = [tuple(c) for c in found.cells]
         if len(boxes) < MIN_TABLE_CELLS:
             continue
         table = build_table(page.page_number, boxes, words, rects)
+        if lacks_column_rules(table.bbox, table.n_cols, verticals, h_edges, words):
+            continue
         table.open_bottom = not has_rule_at(h_edges, table.bbox[3], table.bbox[0], table.bbox[2])
         tables.append(table)
         in_tables.append(table.bbox)
+    for boxes in open_table_boxes(float(page.width), h_edges, words, in_tables):
+        table = build_table(page.page_number, boxes, words, rects)
+        tables.append(table)
+        in_tables.append(table.bbox)
+    tables.sort(key=lambda t: (t.bbox[1], t.bbox[0]))
     loose = [
         w for w in words
         if not any(b[0] - 1 <= w["x0"] and w["x1"] <= b[2] + 1 and b[1] - 1 <= w["top"] and w["bottom"] <= b[3] + 1 for b in in_tables)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-EXTRACTOR_VERSION = "0.4.0"  # 0.3.1: pages whose text runs sideways are read upright
+EXTRACTOR_VERSION = "0.5.0"  # 0.5.0: tables ruled between rows only
 
 BBox = tuple[float, float, float, float]  # x0, top, x1, bottom in PDF points, origin top-left
 

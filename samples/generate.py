@@ -98,6 +98,7 @@ class Rendering:
     rag_words: bool = True              # print the rating word in its shaded cell
     rag_fills: dict = field(default_factory=lambda: dict(RAG_STANDARD))
     rag_legend: bool = False            # colour key at the foot of every table page
+    vertical_rules: bool = True         # False: rows ruled top and bottom only, no column rules
     split_rows_where_they_fall: bool = True  # True: a row breaks at the page end (Word-like);
                                              # False: rows move whole to the next page if they fit
 
@@ -125,6 +126,10 @@ VARIANTS = {
         rag_words=False,
         rag_fills=dict(RAG_MUTED),
         rag_legend=True,
+    ),
+    "open-rules": Rendering(
+        name="open-rules",
+        vertical_rules=False,
     ),
 }
 
@@ -301,9 +306,13 @@ class Grid:
             ("TOPPADDING", (0, 0), (-1, -1), 3),
             ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
             ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor(HEADER_FILL)),
-            ("BOX", (0, 0), (-1, -1), RULE, colors.black),
-            ("LINEAFTER", (0, 0), (-2, -1), RULE, colors.black),
         ]
+        if r.vertical_rules:
+            cmds += [("BOX", (0, 0), (-1, -1), RULE, colors.black),
+                     ("LINEAFTER", (0, 0), (-2, -1), RULE, colors.black)]
+        else:
+            cmds += [("LINEABOVE", (0, 0), (-1, 0), RULE, colors.black),
+                     ("LINEBELOW", (0, -1), (-1, -1), RULE, colors.black)]
         for n in range(0, len(data) - 1):
             if n not in self.unruled_below:
                 cmds.append(("LINEBELOW", (0, n), (-1, n), RULE, colors.black))

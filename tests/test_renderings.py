@@ -20,6 +20,9 @@ FLOORS = {
                         lead_precision=0.97, lead_recall=0.97, kpi_recall=0.95, kpi_values=0.9),
     "colour-only": dict(recall=1.0, precision=1.0, exact_text=0.99, rag=1.0, deadline=0.99,
                         lead_precision=0.99, lead_recall=0.99, kpi_recall=0.95, kpi_values=0.9),
+    # rules between rows only: columns from the gutters in the text (extract/open_tables.py)
+    "open-rules": dict(recall=0.91, precision=0.96, exact_text=0.97, rag=0.99, deadline=0.99,
+                       lead_precision=0.99, lead_recall=0.91, kpi_recall=0.95, kpi_values=0.38),
 }
 
 
@@ -56,3 +59,23 @@ def test_colour_only_ratings_come_from_fill_colour(rendering):
     with engine.connect() as conn:
         sources = dict(conn.execute(text("SELECT rag_source, count(*) FROM actions WHERE rag IS NOT NULL GROUP BY rag_source")).all())
     assert sources == {"colour": 151 + 36}  # every rated area, task and action of the two rated plans
+
+
+def test_a_table_ruled_between_rows_only_is_read_cell_by_cell(rendering):
+    """No column rules: columns come from the gutters in the text, rows from the rules."""
+    name, folder, url = rendering
+    if name != "open-rules":
+        pytest.skip("only the open-rules rendering leaves out the column rules")
+    import pdfplumber
+
+    from extract.pdf import extract_page
+
+    with pdfplumber.open(folder / "cef-portfolio-plan-2018-22.pdf") as pdf:
+        rationale, actions = extract_page(pdf.pages[5]).tables  # the boxed rationale keeps its rules
+    header, first = actions.grid()[:2]
+    assert rationale.n_cols == 3 and actions.n_cols == 5
+    assert [c.text for c in header] == ["Action to meet priority", "Detail", "Measure of success", "Target date",
+                                        "DLT Lead"]
+    assert first[0].text == "Raise awareness of children and adults\nsafeguarding"
+    assert first[3].text == "April 2022 (annual\nprogramme)"
+    assert first[2].text.startswith("• Training programme published and well attended\n• Annual conferences")
