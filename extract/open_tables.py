@@ -14,12 +14,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from .grid import GRID_TOLERANCE, grid_positions
 from .records import BBox
 
 MIN_RULES = 3  # a rule above the header, one under it, one under the first row
 RULE_MIN_SHARE = 0.3  # of the page width: shorter strokes are underlines, fills, ticks
 SAME_EDGE = 3.0  # points: rules of one table start and end within this of each other
-SAME_Y = 1.5  # points: strokes this close in height are one boundary
+SAME_Y = GRID_TOLERANCE  # points: strokes this close in height are one boundary
 MIN_GUTTER = 4.5  # points: wider than a word space at any body font size
 SPANNING_SHARE = 0.15  # rows that may cross a gutter (banners) and still leave it a gutter
 JOIN_GAP = 4.0  # points: words closer than this on one line belong to one cell
@@ -159,7 +160,7 @@ def lacks_column_rules(bbox: BBox, n_cols: int, verticals: list[tuple[float, flo
     if any(x0 + SAME_EDGE < x < x1 - SAME_EDGE and min(b, bottom) - max(t, top) > MIN_RULE_HEIGHT
            for x, t, b in verticals):
         return False
-    ys = distinct([e["top"] for e in h_edges if e["x0"] <= x0 + SAME_EDGE and e["x1"] >= x1 - SAME_EDGE
+    ys = grid_positions([e["top"] for e in h_edges if e["x0"] <= x0 + SAME_EDGE and e["x1"] >= x1 - SAME_EDGE
                    and top - SAME_Y <= e["top"] <= bottom + SAME_Y])
     return len(ys) >= 2 and len(gutters(x0, x1, ys, block_words(x0, x1, ys, words))) + 1 > n_cols
 
@@ -170,14 +171,6 @@ def centre_x(w: dict) -> float:
 
 def centre_y(w: dict) -> float:
     return (w["top"] + w["bottom"]) / 2
-
-
-def distinct(values: list[float]) -> list[float]:
-    out: list[float] = []
-    for v in sorted(values):
-        if not out or v - out[-1] > SAME_Y:
-            out.append(v)
-    return out
 
 
 def rule_blocks(page_width: float, h_edges: list[dict], ruled: list[BBox]) -> list[tuple[float, float, list[float]]]:
@@ -191,7 +184,7 @@ def rule_blocks(page_width: float, h_edges: list[dict], ruled: list[BBox]) -> li
     blocks = []
     for rules in groups.values():
         x0, x1 = min(e["x0"] for e in rules), max(e["x1"] for e in rules)
-        ys = distinct([e["top"] for e in rules])
+        ys = grid_positions([e["top"] for e in rules])
         for run in split_at_ruled_tables(ys, x0, x1, ruled):
             if len(run) >= MIN_RULES:
                 blocks.append((x0, x1, run))
@@ -269,7 +262,7 @@ def cell_boxes(columns: list[tuple[float, float]], edges: list[dict], words: lis
     """Per column, a cell between each pair of rules covering it; cells a line of text runs across are joined."""
     segments = []  # (column, top, bottom)
     for c, (a, b) in enumerate(columns):
-        ys = distinct([e["top"] for e in edges if min(e["x1"], b) - max(e["x0"], a) >= COVERS * (b - a)])
+        ys = grid_positions([e["top"] for e in edges if min(e["x1"], b) - max(e["x0"], a) >= COVERS * (b - a)])
         segments += [(c, top, bottom) for top, bottom in zip(ys, ys[1:])]
     parent = {s: s for s in segments}
 
