@@ -98,7 +98,7 @@ def print_summary(summary) -> None:
     console.print(
         f"run {summary.run_id}: {summary.files_seen} files, {summary.inserted} loaded, "
         f"{summary.unchanged} unchanged, {summary.failed} failed, {summary.extracted} extracted, "
-        f"{summary.actions} action rows written")
+        f"{summary.actions} action rows written, {summary.links} cross-year links made")
 
 
 @app.command()

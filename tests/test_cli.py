@@ -64,6 +64,7 @@ def test_run_loads_views_then_a_rerun_changes_nothing(folder, tmp_path):
     second = cli("run", str(folder), "--db", f"sqlite:///{db}", "--cache", str(tmp_path / "cache"))
     assert second.returncode == 0
     assert "0 loaded, 1 unchanged" in second.stderr and "0 extracted" in second.stderr
+    assert "0 cross-year links made" in second.stderr
     with sqlite3.connect(db) as conn:
         runs = conn.execute("SELECT inserted, unchanged, extracted FROM ingest_runs ORDER BY id").fetchall()
         assert conn.execute("SELECT count(*) FROM v_actions").fetchone()[0] == 41
