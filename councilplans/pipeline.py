@@ -304,27 +304,24 @@ def report(engine, summary: RunSummary, path: str, sha: str | None, stage: str, 
     record_error(engine, summary.run_id, str(path), sha, stage, reason)
 
 
-def relink_actions(engine) -> int:
-    """link_actions, retried: on PostgreSQL a run linking at the same moment may insert the same
-    links first (its rows are then committed, and the retry replaces them)."""
+def retried(call, error: type[Exception]):
+    """call(), tried again on error: a run started at the same moment may have done the same
+    write first (created the tables; on PostgreSQL, committed the same links)."""
     for attempt in range(RACE_ATTEMPTS):
         try:
-            return link_actions(engine)
-        except IntegrityError:
+            return call()
+        except error:
             if attempt == RACE_ATTEMPTS - 1:
                 raise
             time.sleep(0.2 * (attempt + 1))
+
+
+def relink_actions(engine) -> int:
+    return retried(partial(link_actions, engine), IntegrityError)
 
 
 def open_schema(db_url: str):
-    """open_database, retried: a run started at the same moment may be creating the same tables."""
-    for attempt in range(RACE_ATTEMPTS):
-        try:
-            return open_database(db_url)
-        except SQLAlchemyError:
-            if attempt == RACE_ATTEMPTS - 1:
-                raise
-            time.sleep(0.2 * (attempt + 1))
+    return retried(partial(open_database, db_url), SQLAlchemyError)
 
 
 @contextmanager

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
 
 from councilplans.pipeline import run_pipeline
 
@@ -32,3 +33,12 @@ def samples_db(tmp_path_factory, samples_cache) -> str:
     summary = run_pipeline(SAMPLES, url, workers=2, cache_dir=samples_cache)
     assert summary.failed == 0, summary.errors
     return url
+
+
+def db_rows(url: str, sql: str, **params) -> list[dict]:
+    """The rows of a query as dicts, on a fresh engine (the database may be another process's)."""
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        out = [dict(r) for r in conn.execute(text(sql), params).mappings()]
+    engine.dispose()
+    return out

@@ -6,25 +6,16 @@ import shutil
 import subprocess
 import sys
 
-from sqlalchemy import create_engine, text
 
 from councilplans.pipeline import run_pipeline
 from load import open_database
 from load.corrections import CorrectionError, add_correction
 
-from .conftest import SAMPLES
-
-
-def query(url, sql, **params):
-    engine = create_engine(url)
-    with engine.connect() as conn:
-        rows = [dict(r) for r in conn.execute(text(sql), params).mappings()]
-    engine.dispose()
-    return rows
+from .conftest import SAMPLES, db_rows
 
 
 def test_actions_are_linked_across_documents_of_different_years(samples_db):
-    links = query(samples_db, "SELECT * FROM v_action_links")
+    links = db_rows(samples_db, "SELECT * FROM v_action_links")
     assert links and all(link["document"] != link["linked_document"] for link in links)
     pairs = {(link["document"], link["linked_document"]) for link in links}
     # the school improvement strategy recurs in the 2011/12 and 2018-22 plans
@@ -35,7 +26,7 @@ def test_actions_are_linked_across_documents_of_different_years(samples_db):
 def test_slippage_finds_later_deadlines_in_later_plans(samples_db):
     from load.queries import SLIPPAGE
 
-    rows = query(samples_db, SLIPPAGE)
+    rows = db_rows(samples_db, SLIPPAGE)
     assert rows
     for row in rows:
         assert row["earlier_document"] != row["later_document"]
@@ -55,7 +46,7 @@ def test_correction_is_shown_and_survives_reextraction(tmp_path):
     shutil.copy(SAMPLES / "cef-portfolio-plan-2018-22.pdf", folder)
     url = f"sqlite:///{tmp_path / 'c.db'}"
     run_pipeline(folder, url, workers=1, cache_dir=None)
-    (target,) = query(url, "SELECT action_id, deadline_raw FROM v_actions WHERE text = 'Secure sufficient school places'")
+    (target,) = db_rows(url, "SELECT action_id, deadline_raw FROM v_actions WHERE text = 'Secure sufficient school places'")
     assert target["deadline_raw"] == "April 2022 (annual programme)"
 
     out = subprocess.run([sys.executable, "-m", "councilplans", "correct", str(target["action_id"]), "--field",
@@ -63,12 +54,12 @@ def test_correction_is_shown_and_survives_reextraction(tmp_path):
                          capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     run_pipeline(folder, url, workers=1, force=True, cache_dir=None)  # re-extracts: new action ids
-    (after,) = query(url, "SELECT action_id, deadline_raw, deadline_kind, deadline_start, deadline_end FROM v_actions "
+    (after,) = db_rows(url, "SELECT action_id, deadline_raw, deadline_kind, deadline_start, deadline_end FROM v_actions "
                           "WHERE text = 'Secure sufficient school places'")
-    assert [r["inserted"] for r in query(url, "SELECT inserted FROM ingest_runs ORDER BY id")] == [1, 1]
+    assert [r["inserted"] for r in db_rows(url, "SELECT inserted FROM ingest_runs ORDER BY id")] == [1, 1]
     assert (after["deadline_raw"], after["deadline_kind"], after["deadline_start"], after["deadline_end"]) == (
         "March 2019", "month", "2019-03-01", "2019-03-31")
-    (who,) = query(url, "SELECT who, why FROM corrections WHERE field = 'deadline_raw'")
+    (who,) = db_rows(url, "SELECT who, why FROM corrections WHERE field = 'deadline_raw'")
     assert who["why"] == "typo in PDF" and who["who"]
 
 

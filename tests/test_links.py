@@ -17,18 +17,14 @@ from load.migrate import alembic_config
 from load.views import drop_views
 from normalise import normalise_document
 
-from .conftest import SAMPLES
+from .conftest import SAMPLES, db_rows
 
 LINKS_SQL = ("SELECT document, ref, text, linked_document, linked_ref, linked_text, ROUND(score, 3) FROM v_action_links "
              "ORDER BY 1, 2, 3, 4, 5, 6")
 
 
 def rows(url: str, sql: str) -> list[tuple]:
-    engine = create_engine(url)
-    with engine.connect() as conn:
-        result = [tuple(r) for r in conn.execute(text(sql))]
-    engine.dispose()
-    return result
+    return [tuple(r.values()) for r in db_rows(url, sql)]
 
 
 def every_pair_above_threshold(url: str) -> set[tuple[int, int]]:

@@ -26,7 +26,7 @@ from PIL import Image
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen import canvas
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine
 
 from councilplans.scoring import score_document
 from extract import extract_document
@@ -38,7 +38,7 @@ from load import load_document, open_database
 from normalise import normalise_document
 from normalise.rag import rag_from_colour
 
-from .conftest import SAMPLES
+from .conftest import SAMPLES, db_rows
 from .scanned import OcrRun, degrade, make_scanned_pdf, ocr_documents
 
 SCANS = {  # one document at each end of the issue's 150-200 dpi range, skewed either way: (variant, scan options)
@@ -81,14 +81,6 @@ def scanned(tmp_path_factory) -> Scanned:
     print(f"\nOCR: {run.pages} pages in {run.wall_s:.1f} s on 2 workers = {run.pages_per_s:.2f} pages/s "
           f"({run.cpu_s_per_page:.1f} CPU s/page)")
     return Scanned(sources=sources, pdfs=pdfs, run=run, db_url=url)
-
-
-def rows(url: str, sql: str, **params) -> list[dict]:
-    engine = create_engine(url)
-    with engine.connect() as conn:
-        out = [dict(r) for r in conn.execute(text(sql), params).mappings()]
-    engine.dispose()
-    return out
 
 
 # ---------------------------------------------------------------- which pages get OCR
@@ -176,7 +168,7 @@ def test_scanned_tables_have_the_born_digital_grid(scanned):
 def test_rag_is_read_from_the_shading_in_the_image(scanned):
     """The scanned colour-only ECF prints no rating words: each rating comes from a cell's pixels."""
     doc = next(d for d in scanned.run.documents if d.file_name.startswith("ecf"))
-    rated = rows(scanned.db_url, "SELECT a.rag, a.rag_source FROM actions a JOIN documents d ON d.id = a.document_id "
+    rated = db_rows(scanned.db_url, "SELECT a.rag, a.rag_source FROM actions a JOIN documents d ON d.id = a.document_id "
                                  "WHERE d.sha256 = :sha AND a.rag IS NOT NULL", sha=doc.sha256)
     assert len(rated) >= 30
     assert {r["rag_source"] for r in rated} == {"colour"}
@@ -196,7 +188,7 @@ def test_every_ocr_value_carries_a_confidence(scanned):
 
 
 def test_low_confidence_fields_are_flagged_in_the_database(scanned):
-    flagged = rows(scanned.db_url, "SELECT a.flags, d.sha256 FROM actions a JOIN documents d ON d.id = a.document_id")
+    flagged = db_rows(scanned.db_url, "SELECT a.flags, d.sha256 FROM actions a JOIN documents d ON d.id = a.document_id")
     marks = [f for r in flagged for f in json.loads(r["flags"]) if f.startswith("ocr-review:")]
     assert marks, "some OCR'd field should fall below the review threshold"
     assert len(marks) < 0.5 * len(flagged), "a clean scan must not flag most actions"

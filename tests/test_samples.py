@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from councilplans.scoring import score_folder
 
-from .conftest import SAMPLES
+from .conftest import SAMPLES, db_rows
 
 # Floors measured on the bundled samples (see `make score`); a drop below any is a regression.
 ACTION_FIELDS = dict(recall=1.0, precision=1.0, exact_text=1.0, rag=1.0, deadline=1.0)
@@ -43,16 +42,8 @@ def test_sample_meets_its_floor(scores, pdf):
         assert ratios[name] is not None and ratios[name] >= floor, (name, ratios, scores[pdf].misses[:5])
 
 
-def rows(url: str, sql: str, **params):
-    engine = create_engine(url)
-    with engine.connect() as conn:
-        out = [dict(r) for r in conn.execute(text(sql), params).mappings()]
-    engine.dispose()
-    return out
-
-
 def test_progress_review_task_values_are_exact(samples_db):
-    (task,) = rows(samples_db, "SELECT * FROM v_actions WHERE document = :d AND ref = '1.1'",
+    (task,) = db_rows(samples_db, "SELECT * FROM v_actions WHERE document = :d AND ref = '1.1'",
                    d="cypp-2009-11-review-2010.pdf")
     assert task["level"] == "task"
     assert task["text"] == "Develop a Maternity Strategy in conjunction with Bromley Hospitals NHS Trust."
@@ -66,7 +57,7 @@ def test_progress_review_task_values_are_exact(samples_db):
 
 
 def test_area_of_focus_carries_its_own_rating(samples_db):
-    areas = rows(samples_db, "SELECT ref, rag FROM v_actions WHERE document = :d AND level = 'priority_area'",
+    areas = db_rows(samples_db, "SELECT ref, rag FROM v_actions WHERE document = :d AND level = 'priority_area'",
                  d="cypp-2009-11-review-2010.pdf")
     assert len(areas) == 32
     assert {a["rag"] for a in areas} == {"Green", "Amber"}
@@ -78,7 +69,7 @@ def test_stacked_tasks_get_their_own_deadline_and_lead(samples_db):
     """An action row whose TASKS cell holds several bullets becomes one task per bullet."""
     expected = json.loads((SAMPLES / "cyp-portfolio-plan-2011-12.expected.json").read_text())
     exp_tasks = [a for a in expected["actions"] if a["level"] == "task"]
-    got = rows(samples_db, "SELECT v.* FROM v_actions v JOIN actions a ON a.id = v.action_id "
+    got = db_rows(samples_db, "SELECT v.* FROM v_actions v JOIN actions a ON a.id = v.action_id "
                            "WHERE document = :d AND v.level = 'task' ORDER BY a.seq", d="cyp-portfolio-plan-2011-12.pdf")
     assert len(got) >= 0.95 * len(exp_tasks)
     by_text = {g["text"]: g for g in got}
@@ -87,7 +78,7 @@ def test_stacked_tasks_get_their_own_deadline_and_lead(samples_db):
 
 
 def test_kpi_values_keep_raw_text_and_parse_numbers(samples_db):
-    got = rows(samples_db, "SELECT * FROM v_measures WHERE document = :d", d="ecf-portfolio-plan-update-2017-18.pdf")
+    got = db_rows(samples_db, "SELECT * FROM v_measures WHERE document = :d", d="ecf-portfolio-plan-update-2017-18.pdf")
     expected = json.loads((SAMPLES / "ecf-portfolio-plan-update-2017-18.expected.json").read_text())
     assert len({g["name"] for g in got}) == len({m["name"] for m in expected["measures"]})
     labels = {g["column_label"] for g in got}
