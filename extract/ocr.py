@@ -26,6 +26,7 @@ import numpy as np
 import pytesseract
 from pdfplumber.table import cells_to_tables, edges_to_intersections, intersections_to_cells, merge_edges
 
+from .files import NoText
 from .grid import GRID_TOLERANCE, grid_positions, index_of
 from .raster import Segment, deskew, find_rules, ink_mask, invert_dark_blocks, lightness, render_page
 from .records import BBox, Cell, ExtractedDocument, ExtractedPage, ExtractedTable, TextLine
@@ -38,7 +39,7 @@ OCR_DPI = 300  # Tesseract reads 8 pt table text well from about 300 dpi; the pa
 TESSERACT_CONFIG = "--oem 1 --psm 3 -c preserve_interword_spaces=0"
 LANGUAGE = "eng"
 REVIEW_CONFIDENCE = 0.6  # a value read with less than this (0..1) is flagged for a person to check
-SNAP_TOLERANCE = 3.0  # points, as extract/pdf.py's TABLE_SETTINGS
+SNAP_TOLERANCE = 3.0  # points, as the ruled reader's RuledSettings (extract/readers/ruled.py)
 JOIN_TOLERANCE = 3.0
 INTERSECTION_TOLERANCE = 3.0
 MIN_TABLE_CELLS = 2
@@ -438,7 +439,8 @@ def build_table(page_number: int, boxes: list[BBox], cell_words: list[list[Word]
             confidence=min((ln.confidence for ln in lines), default=None),
         ))
     bbox = (xs[0], ys[0], xs[-1], ys[-1])
-    table = ExtractedTable(page=page_number, bbox=bbox, n_rows=len(ys) - 1, n_cols=len(xs) - 1, cells=cells)
+    table = ExtractedTable(page=page_number, bbox=bbox, n_rows=len(ys) - 1, n_cols=len(xs) - 1, cells=cells,
+                           reader="ocr")
     table.open_bottom = not has_rule_at(h_edges, bbox[3], bbox[0], bbox[2])
     return table
 
@@ -482,14 +484,12 @@ def ocr_page(pdf_path: str | Path, page_number: int, width: float, height: float
 
     `width`/`height` are the page size in points as pdfplumber reports it (rotation applied),
     so every box lands in the same frame as text-layer extraction would put it; `rotation` is
-    only recorded. Raises extract.pdf.ExtractionError when Tesseract is not installed.
+    only recorded. Raises NoText when Tesseract is not installed.
     """
-    from .pdf import ExtractionError  # here, not at the top: extract.pdf imports this module
-
     try:
         page = ocr_image(render_page(pdf_path, page_number, dpi), page_number, width, height, dpi)
     except pytesseract.TesseractNotFoundError:
-        raise ExtractionError("no text layer: image-only (scanned) page, and Tesseract (tesseract-ocr) "
+        raise NoText("no text layer: image-only (scanned) page, and Tesseract (tesseract-ocr) "
                               "is not installed to read it") from None
     page.rotation = rotation
     return page

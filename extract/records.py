@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-EXTRACTOR_VERSION = "0.5.0"  # 0.5.0: tables ruled between rows only
+EXTRACTOR_VERSION = "0.6.0"  # 0.6.0: table readers behind one interface; each table records its reader
 
 BBox = tuple[float, float, float, float]  # x0, top, x1, bottom in PDF points, origin top-left
 
@@ -45,6 +45,7 @@ class ExtractedTable(BaseModel):
     n_cols: int
     cells: list[Cell]
     open_bottom: bool = False  # no rule under the last row: the row goes on over the page break
+    reader: str = "ruled"  # which reader found it (extract/readers/): ruled, row_ruled, text_aligned, kpi_card, ocr
 
     def grid(self) -> list[list[Cell | None]]:
         """Row-major grid where each cell appears at its top-left position only."""

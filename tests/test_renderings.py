@@ -20,7 +20,7 @@ FLOORS = {
                         lead_precision=0.97, lead_recall=0.97, kpi_recall=0.95, kpi_values=0.9),
     "colour-only": dict(recall=1.0, precision=1.0, exact_text=0.99, rag=1.0, deadline=0.99,
                         lead_precision=0.99, lead_recall=0.99, kpi_recall=0.95, kpi_values=0.9),
-    # rules between rows only: columns from the gutters in the text (extract/open_tables.py)
+    # rules between rows only: columns from the gutters in the text (extract/readers/row_ruled.py)
     "open-rules": dict(recall=0.91, precision=0.96, exact_text=0.97, rag=0.99, deadline=0.99,
                        lead_precision=0.99, lead_recall=0.91, kpi_recall=0.95, kpi_values=0.38),
 }

@@ -1,0 +1,80 @@
+"""Ruled grids: cells bounded by drawn strokes (lines and rectangle sides) on all four sides.
+
+The geometry is pdfplumber's own table finder, run through its pure functions (merge_edges ->
+edges_to_intersections -> intersections_to_cells -> cells_to_tables) on the page view's
+strokes, so the reader does not depend on which parser produced them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pdfplumber.table import cells_to_tables, edges_to_intersections, intersections_to_cells, merge_edges
+
+from ..grid import GRID_TOLERANCE
+from ..page_view import PageView
+from ..records import ExtractedTable
+from .cells import build_table
+from .row_ruled import lacks_column_rules
+
+NAME = "ruled"
+
+
+@dataclass(frozen=True)
+class RuledSettings:
+    snap_tolerance: float = 3.0  # points: parallel strokes this close are one rule (double borders, offsets)
+    join_tolerance: float = 3.0  # points: collinear strokes with a gap this small are one rule
+    intersection_tolerance: float = 3.0  # points: a rule ending this close to another still meets it
+    min_edge_length: float = 3.0  # points: shorter strokes are glyph parts, not rules
+    min_rule_length: float = 10.0  # points: vertical strokes this long may bound a row cut by a page break
+    min_cells: int = 2  # one boxed cell is a frame or a text box, not a table
+    closed_share: float = 0.9  # of the table's width a rule must cover to close its bottom row
+
+
+SETTINGS = RuledSettings()
+
+
+def read_tables(view: PageView, taken: list = (), settings: RuledSettings = SETTINGS) -> list[ExtractedTable]:
+    """Every ruled grid on the page, except frames around shaded cells that hide an unruled table.
+
+    The first reader to run: it takes no notice of boxes other readers took."""
+    h_edges = [e for e in view.edges if e["orientation"] == "h"]
+    tables = []
+    for boxes in ruled_cell_groups(view, settings):
+        table = build_table(view, boxes, NAME)
+        if lacks_column_rules(table.bbox, table.n_cols, view.verticals, h_edges, view.words):
+            continue  # the sides of a few shaded cells, not column rules: the row-ruled reader takes it
+        table.open_bottom = not has_rule_at(h_edges, table.bbox[3], table.bbox[0], table.bbox[2], settings)
+        tables.append(table)
+    return tables
+
+
+def ruled_cell_groups(view: PageView, settings: RuledSettings) -> list[list[tuple]]:
+    """Cell boxes of each grid, from the strokes plus a rule where the vertical rules start and stop
+    (a row cut by a page break has no rule of its own there)."""
+    edges = [e for e in view.edges if edge_length(e) >= 1] + closing_rules(view, settings)
+    merged = merge_edges(edges, settings.snap_tolerance, settings.snap_tolerance,
+                         settings.join_tolerance, settings.join_tolerance)
+    merged = [e for e in merged if edge_length(e) >= settings.min_edge_length]
+    intersections = edges_to_intersections(merged, settings.intersection_tolerance, settings.intersection_tolerance)
+    groups = cells_to_tables(intersections_to_cells(intersections))
+    return [[tuple(c) for c in group] for group in groups if len(group) >= settings.min_cells]
+
+
+def edge_length(edge: dict) -> float:
+    return edge["x1"] - edge["x0"] if edge["orientation"] == "h" else edge["bottom"] - edge["top"]
+
+
+def closing_rules(view: PageView, settings: RuledSettings) -> list[dict]:
+    verticals = [e for e in view.edges if e["orientation"] == "v" and edge_length(e) > settings.min_rule_length]
+    if not verticals:
+        return []
+    ys = [min(e["top"] for e in verticals), max(e["bottom"] for e in verticals)]
+    return [{"x0": 0.0, "x1": view.width, "top": y, "bottom": y, "width": view.width, "orientation": "h"} for y in ys]
+
+
+def has_rule_at(h_edges: list[dict], y: float, x0: float, x1: float, settings: RuledSettings = SETTINGS) -> bool:
+    """True when horizontal strokes at height y cover most of the span x0..x1."""
+    covered = sum(min(e["x1"], x1) - max(e["x0"], x0) for e in h_edges
+                  if abs(e["top"] - y) <= GRID_TOLERANCE * 2 and e["x1"] > x0 and e["x0"] < x1)
+    return covered >= settings.closed_share * (x1 - x0)
