@@ -7,7 +7,8 @@ For each PDF of a variant (docx, html, slides, kpi-cards) the text is taken with
 (both its raw content-stream order and its default reading order) and every action text,
 deadline, lead, progress / next-steps / measure-of-success text, RAG word (except in the
 html variant, where a rating is only a colour), KPI name and KPI value of the expected file
-must be found in it. Text is compared as words: whitespace, quotes and list marks
+must be found in it; for kpi-cards also each card's value labels, rating word and
+direction arrow (↑ ↓ →), counted. Text is compared as words: whitespace, quotes and list marks
 (• – - ;) are normalised. A value broken by a page or slide break (a row split across pages
 prints the rest of its cell after the other cells of that row) is accepted when it is found
 as at most four consecutive pieces, and reported as 'split'.
@@ -132,6 +133,13 @@ def check(variant: str, key: str, verbose: bool = False) -> tuple[int, int, int]
         if words[rating] < n:
             missing.append((f"RAG word {rating}", f"{n} expected, {words[rating]} printed"))
         else:
+            ok += 1
+    arrows = Counter(ch for ch in raw if ch in "↑↓→")
+    for d, ch in (("up", "↑"), ("down", "↓"), ("same", "→")):
+        n = sum(1 for m in doc.get("measures") or [] if m.get("direction") == d)
+        if n and arrows[ch] < n:
+            missing.append((f"direction arrow {ch}", f"{n} expected, {arrows[ch]} printed"))
+        elif n:
             ok += 1
     status = "OK " if not missing else "BAD"
     print(f"{status} {variant}/{key}.pdf: {ok} found, {split} split over a page break, {len(missing)} missing")
