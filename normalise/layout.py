@@ -9,15 +9,18 @@ from datetime import date
 
 from extract.records import ExtractedTable
 
-from .columns import (ColumnRole, assign_roles, infer_unknown_roles, is_action_table, is_headerless_action_table,
+from .columns import (KEY_FIELDS, ColumnRole, assign_roles, infer_unknown_roles, is_action_table, is_headerless_action_table,
                       is_timescale_header)
 from .deadlines import parse_deadline
 from .grid import column_lefts, header_texts, row_cells
+from .legends import abbreviation_key
 from .text import clean_text
 
 WORD_RE = re.compile(r"[A-Za-z]{3,}")
 PROSE_SHARE = 0.5  # of an action column's filled cells that must hold a word
 FORM_SHARE = 0.6  # of a first column's cells ending in ':' for a form of labelled values
+HEADERLESS_MIN_ROWS = 2
+HEADERLESS_MIN_COLUMNS = 3  # two columns with no header are a key, a form or a list, not a plan's table
 HEADER_SEARCH_ROWS = 3  # a title or a banner may sit above the header row, inside the table
 SAME_COLUMN_X = 4.0  # points: column edges this close on two pages are the same column
 
@@ -51,8 +54,8 @@ def header_layout(table: ExtractedTable, row: int) -> Layout | None:
     and fields (columns the words do not name are then read by their cells)."""
     headers = header_texts(table, row)
     named = assign_roles(headers)
-    if not {ColumnRole.ACTION, ColumnRole.TASK} & set(named):
-        return None
+    if not {ColumnRole.ACTION, ColumnRole.TASK} & set(named) and not KEY_FIELDS & set(with_timescales(headers, named)):
+        return None  # the header names neither what is done nor when, who or how it goes
     roles = with_timescales(headers, infer_unknown_roles(table, row, headers, named))
     if not is_action_table(roles) or not holds_prose(table, row, roles):
         return None
@@ -77,9 +80,11 @@ def is_form(table: ExtractedTable) -> bool:
 
 def headerless_layout(table: ExtractedTable) -> Layout | None:
     """A table with no header row, read by its cells alone: prose beside a deadline, lead or rating."""
+    if table.n_rows < HEADERLESS_MIN_ROWS or table.n_cols < HEADERLESS_MIN_COLUMNS or is_form(table) or abbreviation_key(table):
+        return None
     headers = [""] * table.n_cols
     roles = infer_unknown_roles(table, -1, headers, [ColumnRole.UNKNOWN] * table.n_cols)
-    if table.n_rows < 2 or not is_headerless_action_table(roles) or is_form(table) or not holds_prose(table, -1, roles):
+    if not is_headerless_action_table(roles) or not holds_prose(table, -1, roles):
         return None
     return Layout(roles=roles, headers=headers, col_x=column_lefts(table))
 
