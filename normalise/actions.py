@@ -28,6 +28,7 @@ TEXT_FIELDS = {
     ColumnRole.MEASURE: "measure_of_success", ColumnRole.DETAIL: "detail", ColumnRole.AGENCY: "agency",
 }
 STARTING_ROLES = {ColumnRole.REF, ColumnRole.AIM, ColumnRole.ACTION, ColumnRole.TASK}  # read where a cell starts
+NEW_HEADER_SHARE = 0.6  # of a table's columns a header must name to start a new table where the last one stood
 PLACEHOLDERS = {"-", "–", "—", "n/a", "na", "n.a.", "none", "nil", "."}  # printed for "nothing here"
 
 
@@ -63,15 +64,16 @@ class ActionTables:
     def table(self, table: ExtractedTable, first_on_page: bool) -> bool:
         """Read the table if it is an action table (or goes on from one); False otherwise."""
         found = find_header(table)
-        start, layout = (found[0] + 1, found[1]) if found else (0, None)
+        goes_on = self.layout is not None and same_geometry(table, self.layout)
+        if goes_on and found and not self.is_new_header(found[1]):
+            found = None  # body words that happen to name roles ('Head of ...', 'Project'): the table goes on
+        start, layout = (found[0] + 1, found[1]) if found else (0, self.layout if goes_on else None)
         if found:
             for row in range(found[0]):
                 self.banner_row(table, row, None)  # a title or priority banner above the header
             if not self.w.table_columns:
                 headers = layout.headers
                 self.w.table_columns = [h for i, h in enumerate(headers) if h and (i == 0 or headers[i - 1] != h)]
-        elif self.layout and same_geometry(table, self.layout):
-            layout = self.layout
         if layout is None:
             return False
         self.w.table_read()
@@ -81,6 +83,11 @@ class ActionTables:
             self.row(table, row, layout, continues and row == start)
         self.open_row = table.open_bottom
         return True
+
+    def is_new_header(self, layout: Layout) -> bool:
+        """A header found in a table that stands where the last one did: the same header printed
+        again, or a new one naming most of its columns; anything less is body text."""
+        return layout.headers == self.layout.headers or layout.named >= NEW_HEADER_SHARE * len(layout.roles)
 
     def headerless(self, table: ExtractedTable) -> bool:
         """A table with no header that goes on from no other: read when its cells show an action table."""

@@ -63,6 +63,8 @@ class CellEvidence:
 
 
 EVIDENCE = CellEvidence()
+HEADER_MAX_WORDS = 14  # 'Between April and September 2018 we are focusing on' is a header; a longer cell is body text
+HEADER_REF_RE = re.compile(r"^\d{1,2}(?:\.\d{1,2})+\s+\S")  # '8.3 Implement ...': a numbered row
 KEY_FIELDS = {ColumnRole.DEADLINE, ColumnRole.RAG, ColumnRole.LEAD, ColumnRole.TIMESCALE}
 REF_CELL_RE = re.compile(r"^\(?[A-Za-z]{0,4}[-\s]?\d{1,3}(?:\.\d{1,3}){0,3}[a-z]?\)?\.?$|^\(?[a-z]{1,2}\)$|^[ivx]{1,5}\.?\)?$")
 
@@ -78,8 +80,9 @@ def vocabulary() -> dict:
 
 
 def role_of_header(header: str) -> ColumnRole:
+    """The role a header names; body text (a long cell, or one opening with a printed ref) names none."""
     text = " ".join(header.split())
-    if not text:
+    if not text or len(text.split()) > HEADER_MAX_WORDS or HEADER_REF_RE.match(text):
         return ColumnRole.UNKNOWN
     for role, pattern in vocabulary()["rules"]:
         if pattern.search(text):
