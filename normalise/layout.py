@@ -9,8 +9,8 @@ from datetime import date
 
 from extract.records import ExtractedTable
 
-from .columns import (KEY_FIELDS, ColumnRole, assign_roles, infer_unknown_roles, is_action_table, is_headerless_action_table,
-                      is_timescale_header)
+from .columns import (KEY_FIELDS, ColumnRole, assign_roles, column_cells, infer_unknown_roles, is_action_table,
+                      is_headerless_action_table, is_timescale_header, role_from_cells)
 from .deadlines import parse_deadline
 from .grid import column_lefts, header_texts, row_cells
 from .legends import abbreviation_key
@@ -56,9 +56,8 @@ def header_layout(table: ExtractedTable, row: int) -> Layout | None:
     and fields (columns the words do not name are then read by their cells)."""
     headers = header_texts(table, row)
     named = assign_roles(headers)
-    if not {ColumnRole.ACTION, ColumnRole.TASK} & set(named) and not (
-            KEY_FIELDS & set(with_timescales(headers, named)) and sum(r != ColumnRole.UNKNOWN for r in named) >= 2):
-        return None  # the header names neither what is done nor, twice over, when, who or how it goes
+    if not {ColumnRole.ACTION, ColumnRole.TASK} & set(named) and not names_key_fields(table, row, headers, named):
+        return None  # the header names neither what is done nor when, who or how it goes
     roles = with_timescales(headers, infer_unknown_roles(table, row, headers, named))
     if not is_action_table(roles) or not holds_prose(table, row, roles):
         return None
@@ -80,6 +79,19 @@ def is_form(table: ExtractedTable) -> bool:
     labels = [clean_text(c.text) for c in table.cells if c.col == 0]
     filled = [t for t in labels if t]
     return bool(filled) and sum(t.endswith(":") for t in filled) >= FORM_SHARE * len(filled)
+
+
+def names_key_fields(table: ExtractedTable, row: int, headers: list[str], named: list[ColumnRole]) -> bool:
+    """A header naming no action column may still head a table of actions: when it names two
+    columns, at least one of them a deadline, lead, rating or timescale; or one such column whose
+    cells bear it out ('2025 estimate' over years)."""
+    roles = with_timescales(headers, named)
+    keys = [i for i, r in enumerate(roles) if r in KEY_FIELDS]
+    if not keys:
+        return False
+    if sum(r != ColumnRole.UNKNOWN for r in roles) >= 2:
+        return True
+    return all(role_from_cells(column_cells(table, i, row), headers[i], first_columns=i <= 1) == roles[i] for i in keys)
 
 
 def headerless_layout(table: ExtractedTable) -> Layout | None:
