@@ -46,3 +46,14 @@ def column_lefts(table: ExtractedTable) -> list[float]:
         if cell.col_span == 1:
             lefts[cell.col] = cell.bbox[0]
     return lefts
+
+
+def column_text_lefts(table: ExtractedTable) -> list[float | None]:
+    """Where the text of each grid column starts (None for a column with no text): steadier than
+    column edges read from the gaps in the text, which move with the text."""
+    lefts: list[float | None] = [None] * table.n_cols
+    for cell in table.cells:
+        if cell.col_span == 1 and cell.lines:
+            x = min(line.bbox[0] for line in cell.lines)
+            lefts[cell.col] = x if lefts[cell.col] is None else min(lefts[cell.col], x)
+    return lefts

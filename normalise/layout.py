@@ -4,7 +4,7 @@ header carries on the last one (same columns in the same places)."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from extract.records import ExtractedTable
@@ -12,7 +12,7 @@ from extract.records import ExtractedTable
 from .columns import (KEY_FIELDS, ColumnRole, assign_roles, column_cells, infer_unknown_roles, is_action_table,
                       is_headerless_action_table, is_timescale_header, role_from_cells)
 from .deadlines import parse_deadline
-from .grid import column_lefts, header_texts, row_cells
+from .grid import column_lefts, column_text_lefts, header_texts, row_cells
 from .legends import abbreviation_key
 from .text import clean_text
 
@@ -34,6 +34,7 @@ class Layout:
     headers: list[str]
     col_x: list[float]  # left edge of each grid column, to match continuation tables by geometry
     named: int = 0  # columns whose header words name their role (the rest were read from cells)
+    text_x: list[float | None] = field(default_factory=list)  # where each column's text starts
 
     @property
     def deadline_columns(self) -> list[int]:
@@ -61,7 +62,7 @@ def header_layout(table: ExtractedTable, row: int) -> Layout | None:
     roles = with_timescales(headers, infer_unknown_roles(table, row, headers, named))
     if not is_action_table(roles) or not holds_prose(table, row, roles):
         return None
-    return Layout(roles=roles, headers=headers, col_x=column_lefts(table),
+    return Layout(roles=roles, headers=headers, col_x=column_lefts(table), text_x=column_text_lefts(table),
                   named=sum(r != ColumnRole.UNKNOWN for r in named))
 
 
@@ -102,7 +103,7 @@ def headerless_layout(table: ExtractedTable) -> Layout | None:
     roles = infer_unknown_roles(table, -1, headers, [ColumnRole.UNKNOWN] * table.n_cols)
     if not is_headerless_action_table(roles) or not holds_prose(table, -1, roles):
         return None
-    return Layout(roles=roles, headers=headers, col_x=column_lefts(table))
+    return Layout(roles=roles, headers=headers, col_x=column_lefts(table), text_x=column_text_lefts(table))
 
 
 def with_timescales(headers: list[str], roles: list[ColumnRole]) -> list[ColumnRole]:
@@ -138,9 +139,13 @@ def is_title_row(table: ExtractedTable, row: int) -> bool:
 
 def same_geometry(table: ExtractedTable, layout: Layout) -> bool:
     """The table's columns stand where the layout's did: it goes on from that table. Columns read
-    from gutters in the text move a little with the text, so most edges matching is enough."""
+    from gutters in the text move a little with the text, so most edges matching is enough, or
+    else the text of every column starting where it did."""
     xs = sorted({c.bbox[0] for c in table.cells if c.col_span == 1})
     if len(xs) != len(layout.col_x):
         return False
     close = sum(abs(a - b) < SAME_COLUMN_X for a, b in zip(xs, layout.col_x))
-    return abs(xs[0] - layout.col_x[0]) < SAME_COLUMN_X and close >= SAME_COLUMNS_SHARE * len(xs)
+    if abs(xs[0] - layout.col_x[0]) < SAME_COLUMN_X and close >= SAME_COLUMNS_SHARE * len(xs):
+        return True
+    pairs = [(a, b) for a, b in zip(column_text_lefts(table), layout.text_x) if a is not None and b is not None]
+    return len(pairs) >= 2 and all(abs(a - b) < SAME_COLUMN_X for a, b in pairs)

@@ -37,16 +37,22 @@ SETTINGS = RuledSettings()
 def read_tables(view: PageView, taken: list = (), settings: RuledSettings = SETTINGS) -> list[ExtractedTable]:
     """Every ruled grid on the page, except frames around shaded cells that hide an unruled table.
 
-    The first reader to run: it takes no notice of boxes other readers took."""
+    Grids inside boxes an earlier reader took (a grid of fills re-read as bands) are left to it."""
     h_edges = [e for e in view.edges if e["orientation"] == "h"]
     tables = []
     for boxes in ruled_cell_groups(view, settings):
         table = build_table(view, boxes, NAME)
+        if any(overlaps(table.bbox, box) for box in taken):
+            continue
         if lacks_column_rules(table.bbox, table.n_cols, view.verticals, h_edges, view.words):
             continue  # the sides of a few shaded cells, not column rules: the row-ruled reader takes it
         table.open_bottom = not has_rule_at(h_edges, table.bbox[3], table.bbox[0], table.bbox[2], settings)
         tables.append(table)
     return tables
+
+
+def overlaps(a, b) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
 def ruled_cell_groups(view: PageView, settings: RuledSettings) -> list[list[tuple]]:
