@@ -183,7 +183,7 @@ def load_document(engine: Engine, plan: PlanDocument, path: str, replace_current
             period_start=plan.period_start, period_end=plan.period_end, status_as_of=plan.status_as_of,
             page_count=plan.page_count, extractor_version=plan.extractor_version,
             normaliser_version=plan.normaliser_version, warnings=plan.warnings,
-            layout="known" if plan.actions or plan.measures else ("generic" if plan.generic_tables else "empty"),
+            layout=layout_of(plan),
         )).inserted_primary_key[0]
         insert_many(conn, DocumentFile, [{"document_id": document_id, "path": p} for p in paths])
         insert_many(conn, PriorityRow, [{"document_id": document_id, "ref": p.ref, "title": p.title, "theme": p.theme,
@@ -193,6 +193,11 @@ def load_document(engine: Engine, plan: PlanDocument, path: str, replace_current
         insert_many(conn, GenericTableRow, [{"document_id": document_id, "page": t.page, "header": t.header,
                                              "rows": t.rows} for t in plan.generic_tables])
         return len(plan.actions)
+
+
+def layout_of(plan: PlanDocument) -> str:
+    """known: actions or KPIs were read; generic: only tables of unknown layout; empty: neither."""
+    return "known" if plan.actions or plan.measures else ("generic" if plan.generic_tables else "empty")
 
 
 def _box(bbox) -> dict:
@@ -216,9 +221,11 @@ def finish_run(engine: Engine, run_id: int, **counts: int) -> None:
         run.finished_at = utcnow()
 
 
-def record_error(engine: Engine, run_id: int | None, file_name: str, sha256: str | None, stage: str, reason: str) -> None:
+def record_error(engine: Engine, run_id: int | None, file_name: str, sha256: str | None, stage: str, kind: str,
+                 reason: str) -> None:
     with Session(engine) as session, session.begin():
-        session.add(IngestError(run_id=run_id, file_name=file_name, sha256=sha256, stage=stage, reason=reason))
+        session.add(IngestError(run_id=run_id, file_name=file_name, sha256=sha256, stage=stage, kind=kind,
+                                reason=reason))
 
 
 def drop_document(engine: Engine, sha256: str) -> None:

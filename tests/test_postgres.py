@@ -17,7 +17,8 @@ from datetime import date
 import pytest
 from sqlalchemy import Engine, create_engine, event, exc, inspect, text
 
-from councilplans.pipeline import process_document, run_pipeline
+from councilplans.document import process_document
+from councilplans.pipeline import run_pipeline
 from extract import sha256_of
 from load import link_actions, load_document, open_database
 from tests.conftest import SAMPLES
