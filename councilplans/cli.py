@@ -232,18 +232,33 @@ def correct(
     db: str = typer.Option(None, "--db", help=DB_HELP),
 ) -> None:
     """Correct one extracted value. The views show the correction instead of the extracted value,
-    and re-runs or re-extraction of the same document never overwrite it. A corrected
-    deadline_raw also re-derives deadline_kind, deadline_start and deadline_end."""
+    and re-runs or re-extraction of the same document never overwrite it (a re-extraction that
+    changes the action's text a little keeps it too). A corrected deadline_raw also re-derives
+    deadline_kind, deadline_start and deadline_end."""
     from load import open_database
     from load.corrections import CorrectionError, add_correction
 
     try:
-        rows = add_correction(open_database(db or default_db()), action_id, field, value or None, who, why)
+        rows = add_correction(open_database(db or default_db()), action_id, field, value or None, who, why,
+                              derived=derived_values(field, value or None))
     except CorrectionError as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from None
     for row in rows:
         console.print(f"corrected action {action_id}: {row.field} = {row.value!r} (by {row.who})")
+
+
+def derived_values(field: str, value: str | None) -> dict[str, str | None]:
+    """What a corrected value implies for the fields read from it: a deadline's kind and dates,
+    parsed by the normaliser as it parses the printed ones."""
+    if field != "deadline_raw":
+        return {}
+    from normalise.deadlines import parse_deadline
+
+    parsed = parse_deadline(value)
+    return {"deadline_kind": parsed.kind.value,
+            "deadline_start": parsed.start.isoformat() if parsed.start else None,
+            "deadline_end": parsed.end.isoformat() if parsed.end else None}
 
 
 if __name__ == "__main__":
