@@ -1,23 +1,35 @@
-"""The whole of stage 2 for one document: facts, tables and warnings into a PlanDocument."""
+"""The whole of stage 2 for one document: facts, legends, tables and warnings into a PlanDocument."""
 
 from __future__ import annotations
 
 from extract.records import ExtractedDocument
 
-from .document import read_facts, status_as_of
+from .document import cover_date, read_facts, status_as_of
+from .grid import flat, row_cells
+from .legends import read_legends
 from .records import PlanDocument
-from .tables import assemble
+from .walk import Walk, assemble, recurring_labels
+
+
+def reported_at(doc: ExtractedDocument, walk: Walk):
+    """The date the statuses and figures refer to: as a header or the opening text says, else the
+    cover's date when the document reports any progress or status."""
+    headers = walk.table_columns + [flat(c) for t in doc.tables for c in row_cells(t, 0) if c]
+    said = status_as_of(headers, [ln.text for p in doc.pages[:3] for ln in p.lines])
+    reports = any(a.progress or a.status_raw for a in walk.actions) or any(m.status_raw for m in walk.measures)
+    return said or (cover_date(doc) if reports else None)
 
 
 def normalise_document(doc: ExtractedDocument) -> PlanDocument:
     """Pure function of the extracted document: same input, same records."""
     facts = read_facts(doc)
-    walk = assemble(doc, facts.abbreviations, facts.period_end, facts.priorities)
+    walk = assemble(doc, Walk(legends=read_legends(doc), period_end=facts.period_end,
+                              known_priorities=facts.priorities, labels=recurring_labels(doc)))
     plan = PlanDocument(
         file_name=doc.file_name, sha256=doc.sha256, page_count=doc.page_count,
         title=facts.title, council=facts.council, doc_type=facts.doc_type,
         plan_period_label=facts.period_label, period_start=facts.period_start, period_end=facts.period_end,
-        status_as_of=status_as_of(walk.table_columns, [ln.text for p in doc.pages[:3] for ln in p.lines]),
+        status_as_of=reported_at(doc, walk),
         table_columns=walk.table_columns, priorities=walk.priorities, actions=walk.actions,
         measures=walk.measures, generic_tables=walk.generic, extractor_version=doc.extractor_version,
         warnings=list(doc.warnings),
