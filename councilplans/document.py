@@ -102,7 +102,7 @@ def cached_extract(path: Path, sha256: str, cache_dir: Path | None,
     return doc, True
 
 
-def normalise(doc: ExtractedDocument) -> PlanDocument:
+def normalised(doc: ExtractedDocument) -> PlanDocument:
     """ExtractedDocument -> PlanDocument with its review flags."""
     from extract.ocr import flag_low_confidence
     from normalise.plan import normalise_document
@@ -137,7 +137,7 @@ def process_document(path: str, sha256: str, cache_dir: str | None, keep_documen
         result.document = doc
     try:
         with measured(result.costs, "normalise"):
-            result.plan = normalise(doc)
+            result.plan = normalised(doc)
     except MemoryError:
         return result.fail(ResourceLimit(memory_reason()), stage="normalise")
     except Exception as exc:
