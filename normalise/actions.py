@@ -13,7 +13,7 @@ from extract.records import Cell, ExtractedTable, TextLine
 
 from .columns import ColumnRole, is_mark
 from .grid import cell_lines, cells_covering, flat, row_cells
-from .headings import CONTD_RE, read_heading
+from .headings import CONTD_RE, Heading, read_heading
 from .layout import Layout, find_header, headerless_layout, same_geometry
 from .leads import parse_leads
 from .rag import read_rag, split_rag_prefix
@@ -55,7 +55,8 @@ class ActionTables:
         self.layout: Layout | None = None
         self.open_row = False  # the last action table ended in a row cut by the page break
         self.sub_rows = False  # the current action spans rows that are its tasks
-        self.group_text: str | None = None  # the value of a grouping column now in force
+        self.group_text: dict[int, str] = {}  # column -> the value of that grouping column now in force
+        self.areas: dict[tuple, ActionRecord] = {}  # (priority, text) -> the area a grouping value opened
         self.previous_task: ActionRecord | None = None
 
     # -- tables -------------------------------------------------------------------------------
@@ -103,7 +104,7 @@ class ActionTables:
         heading = read_heading(banner.text, self.w.labels)
         if heading.kind == "none":
             return roles is None or len(banner.text.split()) > 20  # a note across the table, not a row
-        self.group_text = None
+        self.group_text.clear()
         return self.w.heading(heading, table.page, banner, rag_cells)
 
     def row(self, table: ExtractedTable, row: int, layout: Layout, maybe_continued: bool) -> None:
@@ -135,6 +136,8 @@ class ActionTables:
             ref_text = None if ref_is_aims else ref_text
         task_cell = self.first(by_role, ColumnRole.TASK)
         has_task_column, has_action_column = ColumnRole.TASK in roles, ColumnRole.ACTION in roles
+        if action_cell is not None and self.repeats_action(action_cell):
+            action_cell = None  # the action printed again on each of its task rows: the same action
         if action_cell and action_cell.text.strip():
             self.w.action = self.new_record(action_cell, page, Level.ACTION, ref_text)
             self.sub_rows = action_cell.row_span > 1 and not has_task_column
@@ -152,6 +155,14 @@ class ActionTables:
                 self.sub_row_task(by_role, page)
             else:
                 self.fill_fields(self.w.action, by_role, page)
+
+    def repeats_action(self, cell: Cell) -> bool:
+        """The cell prints the current action's text again (with its tasks beside it, in their own column)."""
+        current = self.w.action
+        if current is None or self.layout is None or ColumnRole.TASK not in self.layout.roles:
+            return False
+        ref, _, text = split_ref(item_text(cell_lines(cell)))
+        return text == current.text and ref == current.ref
 
     @staticmethod
     def first(by_role: dict[ColumnRole, list[Cell]], role: ColumnRole) -> Cell | None:
@@ -176,18 +187,24 @@ class ActionTables:
 
     # -- groups and aims ----------------------------------------------------------------------
     def group(self, by_role: dict[ColumnRole, list[Cell]], page: int) -> None:
-        """A grouping column (Strategy, Theme): a new value opens a new area for the rows under it.
-        A shortened repeat ('Increase Renewables' after 'Increase Renewables: ...') is the same group."""
-        cell = self.first(by_role, ColumnRole.GROUP)
-        text = clean_text(cell.text) if cell else None
-        if not text:
-            return
-        current = self.group_text or ""
-        if text == current or current.lower().startswith(text.lower()) or text.lower().startswith(current.lower()) and current:
-            return
-        self.group_text = text
-        ref, flags, rest = split_ref(text)
-        self.w.start_area(ref, rest, page, cell, flags=flags)
+        """Grouping columns (Committee, Strategy): a new value opens a new group for the rows under
+        it; of two grouping columns the outer one is the priority, the inner one an area in it."""
+        cells = sorted(by_role.get(ColumnRole.GROUP, []), key=lambda c: c.col)
+        for depth, cell in enumerate(cells):
+            text = clean_text(cell.text)
+            if not text or self.group_text.get(cell.col) == text:
+                continue
+            self.group_text[cell.col] = text
+            for inner in (c.col for c in cells[depth + 1:]):
+                self.group_text.pop(inner, None)
+            ref, flags, rest = split_ref(text)
+            if depth == 0 and len(cells) > 1:
+                self.w.heading(Heading("priority", ref, rest), page, cell)
+            elif (known := self.areas.get((self.w.priority_ref, self.w.priority and self.w.priority.title, text))) is not None:
+                self.w.aim, self.w.action = known, None  # a group printed again further down: the same one
+            else:
+                self.areas[(self.w.priority_ref, self.w.priority and self.w.priority.title, text)] = \
+                    self.w.start_area(ref, rest, page, cell, flags=flags)
 
     def start_aim(self, cell: Cell, page: int, ref_text: str | None) -> None:
         ref, flags, rest = split_ref(clean_text(cell.text) or "")

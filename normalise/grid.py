@@ -34,13 +34,9 @@ def cells_covering(table: ExtractedTable, row: int) -> list[Cell | None]:
 
 
 def header_texts(table: ExtractedTable, row: int) -> list[str]:
-    """The heading over each grid column in a row: a cell spanning columns heads each of them."""
-    headers = [""] * table.n_cols
-    for cell in row_cells(table, row):
-        if cell:
-            for c in range(cell.col, min(cell.col + cell.col_span, table.n_cols)):
-                headers[c] = flat(cell)
-    return headers
+    """The heading over each grid column in a row: a cell spanning columns heads each of them, and
+    a cell spanning down from the row above into this one is this row's heading too."""
+    return [flat(cell) for cell in cells_covering(table, row)]
 
 
 def column_lefts(table: ExtractedTable) -> list[float]:

@@ -32,6 +32,7 @@ class Layout:
     roles: list[ColumnRole]
     headers: list[str]
     col_x: list[float]  # left edge of each grid column, to match continuation tables by geometry
+    named: int = 0  # columns whose header words name their role (the rest were read from cells)
 
     @property
     def deadline_columns(self) -> list[int]:
@@ -59,7 +60,8 @@ def header_layout(table: ExtractedTable, row: int) -> Layout | None:
     roles = with_timescales(headers, infer_unknown_roles(table, row, headers, named))
     if not is_action_table(roles) or not holds_prose(table, row, roles):
         return None
-    return Layout(roles=roles, headers=headers, col_x=column_lefts(table))
+    return Layout(roles=roles, headers=headers, col_x=column_lefts(table),
+                  named=sum(r != ColumnRole.UNKNOWN for r in named))
 
 
 def holds_prose(table: ExtractedTable, header_row: int, roles: list[ColumnRole]) -> bool:
@@ -98,14 +100,20 @@ def with_timescales(headers: list[str], roles: list[ColumnRole]) -> list[ColumnR
 
 
 def find_header(table: ExtractedTable) -> tuple[int, Layout] | None:
-    """(header row, layout) of the first row near the top that reads as an action-table header."""
+    """(header row, layout) of the row near the top that reads as an action-table header, naming
+    most columns: a title run into the first row ('Mayor's | Sustainability | ...') over the real
+    header row loses to it. Rows below a body row are never headers."""
+    found: list[tuple[int, int, Layout]] = []
     for row in range(min(HEADER_SEARCH_ROWS, table.n_rows)):
         layout = header_layout(table, row)
         if layout:
-            return row, layout
-        if not is_title_row(table, row):
-            return None  # a body row: the header is not further down
-    return None
+            found.append((layout.named, -row, layout))
+        elif not is_title_row(table, row):
+            break
+    if not found:
+        return None
+    _, row, layout = max(found, key=lambda f: (f[0], f[1]))
+    return -row, layout
 
 
 def is_title_row(table: ExtractedTable, row: int) -> bool:
