@@ -217,6 +217,8 @@ def score_action(score: Score, exp: dict, got: dict) -> None:
     if "leads" not in doubtful:
         e, g, ok = set_overlap(exp.get("leads") or [], got["leads"])
         score.leads_expected, score.leads_extracted, score.leads_ok = score.leads_expected + e, score.leads_extracted + g, score.leads_ok + ok
+        if ok < max(e, g):
+            score.disagreements.append(f"leads of {exp.get('ref')}: expected {exp.get('leads')}, got {got['leads']}")
         e, g, ok = set_overlap(exp.get("leads_expanded") or exp.get("leads") or [], got["leads_expanded"])
         score.expanded_expected += e
         score.expanded_extracted += g

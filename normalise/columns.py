@@ -217,14 +217,20 @@ def is_headerless_action_table(roles: list[ColumnRole]) -> bool:
 KPI_HEADER_RE = re.compile(
     r"outturn|target|baseline|actual|benchmark|\b(19|20)\d\d\s*[/-]\s*\d\d|\b(19|20)\d\d\b|q[1-4]\b|measuring|indicator"
     r"|kpi|performance|total|latest|previous|result|\byr\s*\d|year\s*\d|quarter", re.I)
+KPI_HEADER_MAX_WORDS = 16  # a header cell longer than this is body text
+MONEY_RE = re.compile(r"[£$€]|\b(?:000s|£000|\$000|budget|spend|cost)\b", re.I)
 KPI_NAME_RE = re.compile(r"indicator|measuring|measures?\b|\bkpis?\b|performance|\bmetrics?\b", re.I)
 
 
 def is_kpi_table(headers: list[str], strict: bool = False) -> bool:
     """A KPI table: an indicator-name column, or (unless strict) a name column and two or more
     period/target/outturn columns."""
+    if any(len(h.split()) > KPI_HEADER_MAX_WORDS for h in headers):
+        return False  # a row of prose is a body row, not a header
     if headers and KPI_NAME_RE.search(headers[0]):
         return True
+    if sum(bool(MONEY_RE.search(h)) for h in headers) >= 2:
+        return False  # '2011/12 £000s | 2012/13 £000s': a budget, not indicators
     return not strict and sum(bool(KPI_HEADER_RE.search(h)) for h in headers[1:]) >= 2
 
 

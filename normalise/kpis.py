@@ -21,7 +21,7 @@ from .tasks import ALIGN_TOLERANCE, split_items_with_tops
 from .text import clean_text, is_bullet, item_text, join_lines
 from .walk import Walk, prov
 
-NOT_VALUES = {ColumnRole.PROGRESS, ColumnRole.NEXT_STEPS, ColumnRole.EXTRA, ColumnRole.LEAD, ColumnRole.AGENCY}
+NOT_VALUES = {ColumnRole.PROGRESS, ColumnRole.NEXT_STEPS, ColumnRole.LEAD, ColumnRole.AGENCY}  # comments, owners
 SUMMARY_SHARE = 0.5  # of a header row's cells that are rating words, for a count grid of ratings
 
 
@@ -62,6 +62,11 @@ class KpiTables:
                                                    provenance=prov(value_cell, table.page)))
         self.w.measures.append(measure)
         return True
+
+    def continues(self, table: ExtractedTable) -> bool:
+        """No header of its own, and as many columns as the last KPI table's."""
+        return bool(self.header) and table.n_cols == len(self.header) and not is_kpi_table(
+            [flat(c) for c in cells_covering(table, 0)], strict=True)
 
     def table(self, table: ExtractedTable, action_layout: Layout | None) -> bool:
         """Read the table if it is a KPI table (or goes on from one); False otherwise."""

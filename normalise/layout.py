@@ -22,7 +22,8 @@ FORM_SHARE = 0.6  # of a first column's cells ending in ':' for a form of labell
 HEADERLESS_MIN_ROWS = 2
 HEADERLESS_MIN_COLUMNS = 3  # two columns with no header are a key, a form or a list, not a plan's table
 HEADER_SEARCH_ROWS = 3  # a title or a banner may sit above the header row, inside the table
-SAME_COLUMN_X = 4.0  # points: column edges this close on two pages are the same column
+SAME_COLUMN_X = 8.0  # points: column edges this close in two tables are the same column
+SAME_COLUMNS_SHARE = 0.7  # of the columns whose edges must match for one table to go on from another
 
 
 @dataclass
@@ -55,8 +56,9 @@ def header_layout(table: ExtractedTable, row: int) -> Layout | None:
     and fields (columns the words do not name are then read by their cells)."""
     headers = header_texts(table, row)
     named = assign_roles(headers)
-    if not {ColumnRole.ACTION, ColumnRole.TASK} & set(named) and not KEY_FIELDS & set(with_timescales(headers, named)):
-        return None  # the header names neither what is done nor when, who or how it goes
+    if not {ColumnRole.ACTION, ColumnRole.TASK} & set(named) and not (
+            KEY_FIELDS & set(with_timescales(headers, named)) and sum(r != ColumnRole.UNKNOWN for r in named) >= 2):
+        return None  # the header names neither what is done nor, twice over, when, who or how it goes
     roles = with_timescales(headers, infer_unknown_roles(table, row, headers, named))
     if not is_action_table(roles) or not holds_prose(table, row, roles):
         return None
@@ -123,8 +125,10 @@ def is_title_row(table: ExtractedTable, row: int) -> bool:
 
 
 def same_geometry(table: ExtractedTable, layout: Layout) -> bool:
-    """The table's columns stand where the layout's did: it goes on from that table."""
+    """The table's columns stand where the layout's did: it goes on from that table. Columns read
+    from gutters in the text move a little with the text, so most edges matching is enough."""
     xs = sorted({c.bbox[0] for c in table.cells if c.col_span == 1})
     if len(xs) != len(layout.col_x):
         return False
-    return all(abs(a - b) < SAME_COLUMN_X for a, b in zip(xs, layout.col_x))
+    close = sum(abs(a - b) < SAME_COLUMN_X for a, b in zip(xs, layout.col_x))
+    return abs(xs[0] - layout.col_x[0]) < SAME_COLUMN_X and close >= SAME_COLUMNS_SHARE * len(xs)

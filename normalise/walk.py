@@ -177,16 +177,25 @@ def assemble(doc: ExtractedDocument, walk: Walk) -> Walk:
     from .kpis import KpiTables
 
     actions, kpis = ActionTables(walk), KpiTables(walk)
+    last: str | None = None  # the kind of the last table read: a table without a header goes on from it
     for page in doc.pages:
         events: list[tuple[float, object]] = [(t.bbox[1], t) for t in page.tables]
         events += [(ln.bbox[1], ln) for ln in page.lines]
         first = True
         for top, item in sorted(events, key=lambda e: e[0]):
             if isinstance(item, ExtractedTable):
-                if not (kpis.card(item) or actions.table(item, first) or kpis.table(item, actions.layout)
-                        or actions.headerless(item)):
+                kpi_first = last == "kpi" and kpis.continues(item)  # a KPI table going on over the page
+                if kpis.card(item) or kpi_first and kpis.table(item, actions.layout):
+                    last = "kpi"
+                elif actions.table(item, first):
+                    last = "action"
+                elif kpis.table(item, actions.layout):
+                    last = "kpi"
+                elif actions.headerless(item):
+                    last = "action"
+                else:
                     keep_generic(walk, item)
-                    actions.open_row = False
+                    actions.open_row, last = False, None
                 first = False
             elif heading := is_heading_line(item, [t for t in page.tables if t.bbox[1] >= top]):
                 walk.heading_line(heading, page.number, item)
