@@ -18,6 +18,7 @@ from .records import BBox
 HAIRLINE = 2.0  # points: a filled rectangle this thin is a drawn rule, not shading
 NO_FILL = 0.97  # 0..1 on every RGB channel: lighter than this is white paper, not a fill
 RULE_GAP = 1.0  # points: letters further apart than this, with a rule between, are in two cells
+ALL_OFF_PAGE = 0.99  # share of a page's characters off the page beyond which the page box, not the text, is wrong
 SPACE_OVERLAP = 0.5  # share of a space's width lying over a letter for the space to be no word break
 
 
@@ -124,8 +125,23 @@ def split_at_rules(words: list[dict], rules: list[dict]) -> list[dict]:
     return out
 
 
+def off_page_share(page) -> float:
+    """Share of the page's characters that lie outside its box."""
+    x0, top, x1, bottom = page.bbox
+    chars = page.chars
+    outside = sum(not (x0 - 1 <= c["x0"] and c["x1"] <= x1 + 1 and top - 1 <= c["top"] and c["bottom"] <= bottom + 1)
+                  for c in chars)
+    return outside / len(chars) if chars else 0.0
+
+
 def view_of_pdfplumber(page, path: str | None = None) -> PageView:
-    """The reader-facing view of a pdfplumber page (already turned upright)."""
+    """The reader-facing view of a pdfplumber page (already turned upright): what is drawn on the page.
+
+    A word processor printing one long table may put the whole table on every page and let the
+    page's edges clip it: text and rules off the page are not part of it. (A broken file whose
+    text all lies off the page keeps it: there is nothing else to read.)"""
+    if 0 < off_page_share(page) < ALL_OFF_PAGE:
+        page = page.crop(page.bbox)
     fake = overlapping_spaces(page.chars)
     if fake:
         page = page.filter(lambda o: o.get("object_type") != "char" or (o["x0"], o["top"], o["x1"]) not in fake)
