@@ -134,13 +134,14 @@ def off_page_share(page) -> float:
     return outside / len(chars) if chars else 0.0
 
 
-def view_of_pdfplumber(page, path: str | None = None) -> PageView:
+def view_of_pdfplumber(page, path: str | None = None, clip: bool = True) -> PageView:
     """The reader-facing view of a pdfplumber page (already turned upright): what is drawn on the page.
 
     A word processor printing one long table may put the whole table on every page and let the
     page's edges clip it: text and rules off the page are not part of it. (A broken file whose
-    text all lies off the page keeps it: there is nothing else to read.)"""
-    if 0 < off_page_share(page) < ALL_OFF_PAGE:
+    text all lies off the page keeps it: there is nothing else to read. A page turned upright here
+    is not clipped: its frame is pdfplumber's re-reading, not the page's own box.)"""
+    if clip and 0 < off_page_share(page) < ALL_OFF_PAGE:
         page = page.crop(page.bbox)
     fake = overlapping_spaces(page.chars)
     if fake:

@@ -18,7 +18,7 @@ from .layout import Layout, find_header, headerless_layout, same_geometry
 from .leads import parse_leads
 from .rag import read_rag, split_rag_prefix
 from .records import ActionRecord, Level
-from .refs import split_ref
+from .refs import parse_priority_heading, split_ref
 from .tasks import item_bands, split_items_with_tops, split_sub_items_with_own_values
 from .text import SUB_BULLET_RE, clean_text, is_bullet, item_text, join_lines, strip_bullet
 from .walk import Walk, prov
@@ -59,6 +59,7 @@ class ActionTables:
         self.group_text: dict[int, str] = {}  # column -> the value of that grouping column now in force
         self.areas: dict[tuple, ActionRecord] = {}  # (priority, text) -> the area a grouping value opened
         self.previous_task: ActionRecord | None = None
+        self.banner_parent = False  # the current action was a numbered row across a table of tasks
 
     # -- tables -------------------------------------------------------------------------------
     def table(self, table: ExtractedTable, first_on_page: bool) -> bool:
@@ -108,11 +109,25 @@ class ActionTables:
         if banner is None:
             return False
         rag_cells = [c for c in starts if c and c is not banner and roles and roles[c.col] == ColumnRole.RAG]
+        if roles and ColumnRole.TASK in roles and ColumnRole.ACTION not in roles and self.is_parent_action(banner):
+            # a numbered row across a table of tasks: the action those tasks belong to
+            self.w.ensure_priority(table.page)
+            self.w.action = self.new_record(banner, table.page, Level.ACTION, None)
+            self.banner_parent = True
+            if rag_cells:
+                self.fill_fields(self.w.action, {ColumnRole.RAG: rag_cells}, table.page)
+            return True
         heading = read_heading(banner.text, self.w.labels)
         if heading.kind == "none":
             return roles is None or len(banner.text.split()) > 20  # a note across the table, not a row
         self.group_text.clear()
         return self.w.heading(heading, table.page, banner, rag_cells)
+
+    @staticmethod
+    def is_parent_action(cell: Cell) -> bool:
+        text = clean_text(cell.text) or ""
+        ref, _, _ = split_ref(text)
+        return ref is not None and parse_priority_heading(text) is None
 
     def row(self, table: ExtractedTable, row: int, layout: Layout, maybe_continued: bool) -> None:
         page, roles = table.page, layout.roles
@@ -155,7 +170,7 @@ class ActionTables:
                 self.fill_fields(self.w.action, by_role, page)
                 return
         if task_cell and task_cell.text.strip():
-            parent = self.w.action if has_action_column else self.w.aim
+            parent = self.w.action if has_action_column or self.banner_parent and self.w.action else self.w.aim
             self.tasks(task_cell, by_role, page, parent, None if has_action_column else ref_text)
         elif action_cell is None and self.w.action is not None and has_action_column:
             if self.sub_rows:

@@ -13,7 +13,7 @@ from extract.records import Cell, ExtractedTable
 from .columns import KPI_HEADER_RE, KPI_NAME_RE, ColumnRole, assign_roles, is_kpi_table, period_of, value_kind
 from .grid import cells_covering, flat, row_cells
 from .headings import Heading, read_heading
-from .layout import Layout
+from .layout import Layout, find_header
 from .numbers import parse_number
 from .rag import rag_from_word, read_rag
 from .records import Measure, MeasureValue
@@ -82,9 +82,9 @@ class KpiTables:
         return True
 
     def continues(self, table: ExtractedTable) -> bool:
-        """No header of its own, and as many columns as the last KPI table's."""
+        """No header of its own (of indicators or of actions), and as many columns as the last KPI table's."""
         return bool(self.header) and table.n_cols == len(self.header) and not is_kpi_table(
-            [flat(c) for c in cells_covering(table, 0)], strict=True)
+            [flat(c) for c in cells_covering(table, 0)], strict=True) and find_header(table) is None
 
     def table(self, table: ExtractedTable, action_layout: Layout | None) -> bool:
         """Read the table if it is a KPI table (or goes on from one); False otherwise."""
