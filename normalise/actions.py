@@ -14,7 +14,7 @@ from extract.records import Cell, ExtractedTable, TextLine
 from .columns import ColumnRole, is_mark
 from .grid import cell_lines, cells_covering, flat, row_cells
 from .headings import CONTD_RE, Heading, read_heading
-from .layout import Layout, find_header, headerless_layout, same_geometry
+from .layout import NEW_HEADER_SHARE, Layout, find_header, headerless_layout, same_geometry
 from .leads import parse_leads
 from .rag import read_rag, split_rag_prefix
 from .records import ActionRecord, Level
@@ -28,7 +28,6 @@ TEXT_FIELDS = {
     ColumnRole.MEASURE: "measure_of_success", ColumnRole.DETAIL: "detail", ColumnRole.AGENCY: "agency",
 }
 STARTING_ROLES = {ColumnRole.REF, ColumnRole.AIM, ColumnRole.ACTION, ColumnRole.TASK}  # read where a cell starts
-NEW_HEADER_SHARE = 0.6  # of a table's columns a header must name to start a new table where the last one stood
 PLACEHOLDERS = {"-", "–", "—", "n/a", "na", "n.a.", "none", "nil", "."}  # printed for "nothing here"
 
 

@@ -13,7 +13,7 @@ from extract.records import Cell, ExtractedTable
 from .columns import KPI_HEADER_RE, KPI_NAME_RE, ColumnRole, assign_roles, is_kpi_table, period_of, value_kind
 from .grid import cells_covering, flat, row_cells
 from .headings import Heading, read_heading
-from .layout import Layout, find_header
+from .layout import NEW_HEADER_SHARE, Layout, find_header
 from .numbers import parse_number
 from .rag import rag_from_word, read_rag
 from .records import Measure, MeasureValue
@@ -34,6 +34,13 @@ def figures_in(table: ExtractedTable, col: int, label: str) -> bool:
     texts = [clean_text(c.text) for c in table.cells if c.col == col and c.row > 0]
     filled = [t for t in texts if t]
     return bool(filled) and sum(parse_number(t) is not None for t in filled) >= FIGURES_SHARE * len(filled)
+
+
+def heads_actions(table: ExtractedTable) -> bool:
+    """The table opens with an action-table header naming most of its columns (not body words that
+    happen to name one or two)."""
+    found = find_header(table)
+    return found is not None and found[1].named >= NEW_HEADER_SHARE * table.n_cols
 
 
 def has_figures(table: ExtractedTable, header: list[str]) -> bool:
@@ -84,7 +91,7 @@ class KpiTables:
     def continues(self, table: ExtractedTable) -> bool:
         """No header of its own (of indicators or of actions), and as many columns as the last KPI table's."""
         return bool(self.header) and table.n_cols == len(self.header) and not is_kpi_table(
-            [flat(c) for c in cells_covering(table, 0)], strict=True) and find_header(table) is None
+            [flat(c) for c in cells_covering(table, 0)], strict=True) and not heads_actions(table)
 
     def table(self, table: ExtractedTable, action_layout: Layout | None) -> bool:
         """Read the table if it is a KPI table (or goes on from one); False otherwise."""

@@ -19,6 +19,7 @@ from .text import clean_text
 WORD_RE = re.compile(r"[A-Za-z]{3,}")
 PROSE_SHARE = 0.5  # of an action column's filled cells that must hold a word
 FORM_SHARE = 0.6  # of a first column's cells ending in ':' for a form of labelled values
+NEW_HEADER_SHARE = 0.6  # of a table's columns a header must name to start a new table where the last one stood
 HEADERLESS_MIN_ROWS = 2
 HEADERLESS_MIN_COLUMNS = 3  # two columns with no header are a key, a form or a list, not a plan's table
 HEADER_SEARCH_ROWS = 3  # a title or a banner may sit above the header row, inside the table
