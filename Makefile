@@ -49,6 +49,7 @@ renderings: venv
 	$(BIN)/python tests/renderings/render_html.py
 	$(BIN)/python tests/renderings/render_slides.py
 	$(BIN)/python tests/renderings/render_kpi_cards.py
+	cd tests/renderings && ../../$(BIN)/python render_cards.py
 	$(BIN)/python tests/renderings/check_text.py
 
 ## Browse DB (a SQLite file) in Datasette with the views described and the canned queries

@@ -14,7 +14,7 @@ from extract.records import Cell, ExtractedTable, TextLine
 from .columns import ColumnRole, is_mark
 from .grid import cell_lines, cells_covering, flat, row_cells
 from .headings import CONTD_RE, Heading, read_heading
-from .layout import Layout, find_header, headerless_layout, reads_as_new_header, same_geometry
+from .layout import Layout, card_layout, find_header, headerless_layout, reads_as_new_header, same_geometry
 from .leads import parse_leads
 from .rag import read_rag, split_rag_prefix
 from .records import ActionRecord, Level
@@ -68,6 +68,8 @@ class ActionTables:
     def table(self, table: ExtractedTable, first_on_page: bool) -> bool:
         """Read the table if it is an action table (or goes on from one); False otherwise."""
         found = find_header(table)
+        if found is None and card_layout(table):
+            return self.card(table)
         goes_on = self.layout is not None and same_geometry(table, self.layout)
         if goes_on and found and not (found[1].headers == self.layout.headers or reads_as_new_header(table, found)):
             found = None  # body words that happen to name roles ('Head of ...', 'Project'): the table goes on
@@ -88,6 +90,28 @@ class ActionTables:
             self.row(table, row, layout, continues and row == start)
         self.open_row = table.open_bottom
         self.carried = self.merged_at_bottom(table, layout)
+        return True
+
+    def card(self, table: ExtractedTable) -> bool:
+        """One small table per action: the text across the top, its fields named under it, their
+        values below (one row per task when there are several)."""
+        found = card_layout(table)
+        if found is None:
+            return False
+        header_row, layout = found
+        self.w.table_read()
+        self.w.ensure_priority(table.page)
+        title = next(c for r in range(header_row) for c in row_cells(table, r) if c and c.text.strip())
+        self.w.action = action = self.new_record(title, table.page, Level.ACTION, None)
+        self.layout, self.top, self.carry = layout, header_row + 1, {}
+        rows = [r for r in range(header_row + 1, table.n_rows) if any(c and c.text.strip() for c in row_cells(table, r))]
+        for row in rows:
+            by_role = self.cells_by_role(table, row, layout.roles)
+            if len(rows) == 1:
+                self.fill_fields(action, by_role, table.page)
+            else:
+                self.sub_row_task(by_role, table.page)
+        self.open_row = table.open_bottom  # a card cut by a page break goes on at the top of the next page
         return True
 
     @staticmethod

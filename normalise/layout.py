@@ -20,6 +20,7 @@ WORD_RE = re.compile(r"[A-Za-z]{3,}")
 PROSE_SHARE = 0.5  # of an action column's filled cells that must hold a word
 FORM_SHARE = 0.6  # of a first column's cells ending in ':' for a form of labelled values
 NEW_HEADER_SHARE = 0.6  # of a table's columns a header must name to start a new table where the last one stood
+CARD_FIELDS = 2  # fields a card's header row must name (a lone 'Date' under a title is a caption)
 HEADERLESS_MIN_ROWS = 2
 HEADERLESS_MIN_COLUMNS = 3  # two columns with no header are a key, a form or a list, not a plan's table
 HEADER_SEARCH_ROWS = 3  # a title or a banner may sit above the header row, inside the table
@@ -94,6 +95,22 @@ def names_key_fields(table: ExtractedTable, row: int, headers: list[str], named:
     if sum(r != ColumnRole.UNKNOWN for r in roles) >= 2:
         return True
     return all(role_from_cells(column_cells(table, i, row), headers[i], first_columns=i <= 1) == roles[i] for i in keys)
+
+
+def card_layout(table: ExtractedTable) -> tuple[int, Layout] | None:
+    """One small table per action: the action's text in a row across the table, then a row naming
+    its fields (Timescale, Lead, Partners ...) over their values. (header row, layout) or None."""
+    for row in range(1, min(HEADER_SEARCH_ROWS, table.n_rows - 1)):
+        if not all(is_title_row(table, r) for r in range(row)) or not any(
+                c is not None and c.text.strip() for r in range(row) for c in row_cells(table, r)):
+            return None
+        headers = header_texts(table, row)
+        named = with_timescales(headers, assign_roles(headers))
+        if not {ColumnRole.ACTION, ColumnRole.TASK} & set(named) and names_key_fields(table, row, headers, named) \
+                and sum(r != ColumnRole.UNKNOWN for r in named) >= CARD_FIELDS:
+            return row, Layout(roles=named, headers=headers, col_x=column_lefts(table), text_x=column_text_lefts(table),
+                               named=sum(r != ColumnRole.UNKNOWN for r in named))
+    return None
 
 
 def headerless_layout(table: ExtractedTable) -> Layout | None:

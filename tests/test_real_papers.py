@@ -1,7 +1,7 @@
 """Papers this project did not draw: seven real plans (../shared/real-dev, scored against expected
 files written by hand from the page in tests/real/) and the five samples laid out by other tools
 (tests/renderings/: LibreOffice from Word files with merged cells, Chromium printing a web page,
-LibreOffice Impress exporting slides).
+LibreOffice Impress exporting slides, one small Word table per action).
 
 Floors are per document, set just below what was measured when each reader or rule landed; a
 regression in one document must not hide in a total.
@@ -51,6 +51,8 @@ RENDERING_FLOORS = {  # (rendering, document) -> floors
     ("slides", "cypp-2009-11-review-2010.pdf"): dict(recall=1.0, precision=1.0, rag=1.0, lead_f1=1.0),
     ("slides", "ecf-portfolio-plan-update-2017-18.pdf"): dict(recall=0.97, precision=1.0, rag=1.0, parent_ref=0.85,
                                                               kpi_recall=1.0),
+    ("cards", "cef-portfolio-plan-2018-22.pdf"): dict(recall=1.0, precision=1.0, exact_text=1.0, priority_ref=1.0,
+                                                      deadline_raw=1.0, lead_f1=1.0, measure_of_success=1.0),
 }
 
 needs_real_dev = pytest.mark.skipif(not REAL_DEV.is_dir(), reason="../shared/real-dev is not present in this clone")
@@ -66,7 +68,7 @@ def real_dev_db(tmp_path_factory) -> str:
 @pytest.fixture(scope="module")
 def rendering_dbs(tmp_path_factory) -> dict[str, str]:
     urls = {}
-    for name in ("docx", "html", "slides"):
+    for name in ("docx", "html", "slides", "cards"):
         urls[name] = f"sqlite:///{tmp_path_factory.mktemp(name) / 'r.db'}"
         summary = run_pipeline(RENDERINGS / name, urls[name], workers=2, cache_dir=None)
         assert summary.failed == 0, summary.errors
@@ -113,6 +115,20 @@ def test_a_table_going_on_without_its_header_is_read_with_its_columns(rendering_
     assert task["text"].startswith("Improve access to Child and Adolescent Mental Health Services")
     assert task["deadline_raw"] == "30 April 2011"
     assert task["leads_raw"].startswith("Assistant Director, Access and Inclusion")
+
+
+def test_one_small_table_per_action_gives_its_fields_to_the_action(rendering_dbs):
+    """The action across the top, its fields named under it, their values below (one row per task)."""
+    rows = db_rows(rendering_dbs["cards"], "SELECT level, text, deadline_raw, leads_raw FROM v_actions WHERE document = :d "
+                   "ORDER BY action_id LIMIT 4", d="cef-portfolio-plan-2018-22.pdf")
+    assert [(r["level"], r["text"]) for r in rows] == [
+        ("action", "Raise awareness of children and adults safeguarding"),
+        ("action", "Maintain effective oversight of safeguarding impact"),
+        ("task", "Implement the Children’s Performance Framework"),
+        ("task", "Implement programme of Children’s case audits Implement programme of Housing case audits, which "
+                 "include safeguarding of vulnerable adults and families")]
+    assert rows[0]["deadline_raw"] == "April 2022 (annual programme)"
+    assert rows[0]["leads_raw"] == "Director Children’s Social Care Director Adult Social Care"
 
 
 def test_a_numbered_row_across_a_slide_of_tasks_is_their_action(rendering_dbs):
