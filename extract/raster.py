@@ -18,7 +18,7 @@ INK_CONTRAST = 20  # 0..255: how much darker than that neighbourhood ink is
 DARK_LEVEL = 150  # 0..255 on the lightest channel: darker areas may be solid banners holding light text
 DARK_BLOCK_MIN_PT = 4.0  # points: a dark area at least this thick in both directions is a block, not a glyph
 DARK_BLOCK_EDGE_PX = 3  # pixels either side of a block's outline painted white once it is inverted
-SKEW_LIMIT = 3.0  # degrees: the largest tilt looked for; a scan turned further is re-scanned, not read
+SKEW_LIMIT = 4.0  # degrees: the largest tilt looked for (the promise is ±3°; the margin keeps 3° off the edge of the search)
 SKEW_STEP = 0.05  # degrees between trial angles of the projection-profile search
 SKEW_WORK_WIDTH = 800  # pixels: the skew search runs on a copy this wide (cheap, still sharp)
 MIN_SKEW = 0.02  # degrees: below this the page is left as it is
@@ -26,6 +26,7 @@ H_RULE_MIN_PT = 24.0  # points: shortest horizontal run read as a rule (longer t
 V_RULE_MIN_PT = 8.0  # points: shortest vertical run read as a rule (taller than body text glyphs)
 MAX_RULE_THICKNESS_PT = 3.0  # points: thicker runs are filled blocks or bold glyphs, not rules
 RULE_BRIDGE_PT = 0.5  # points: gaps this small in a rule (noise, JPEG) are closed before reading it
+SIDEWAYS_MARGIN = 1.5  # a page runs sideways when its column profile is this much sharper than its row profile
 
 
 @dataclass(frozen=True)
@@ -93,26 +94,52 @@ def ink_mask(grey: np.ndarray) -> np.ndarray:
                                  INK_WINDOW, INK_CONTRAST)
 
 
-def estimate_skew(ink: np.ndarray) -> float:
-    """The tilt in degrees (counter-clockwise positive, as cv2 rotates) that makes rows of ink level.
+def level_angle(ink: np.ndarray) -> tuple[float, float]:
+    """The tilt in degrees (counter-clockwise positive, as cv2 rotates) that makes rows of ink level,
+    and how sharp the rows are then (comparable between a page and its transpose).
 
     Projection-profile search: at the right angle, text lines and rules fall into few rows, so
     the row sums vary the most. Works for prose pages as well as ruled tables.
     """
-    scale = min(1.0, SKEW_WORK_WIDTH / ink.shape[1])
+    scale = min(1.0, SKEW_WORK_WIDTH / max(ink.shape))
     small = cv2.resize(ink, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     height, width = small.shape
     centre = (width / 2, height / 2)
+    total = max(float(small.sum(dtype=np.float64)), 1.0)
 
     def sharpness(angle: float) -> float:
         turned = cv2.warpAffine(small, cv2.getRotationMatrix2D(centre, angle, 1.0), (width, height))
         rows = turned.sum(axis=1, dtype=np.float64)
-        return float(np.square(np.diff(rows)).sum())
+        return float(np.square(np.diff(rows)).sum()) * height / total ** 2
 
     coarse = np.arange(-SKEW_LIMIT, SKEW_LIMIT + 1e-9, SKEW_STEP * 4)
     best = max(coarse, key=sharpness)
     fine = np.arange(best - SKEW_STEP * 4, best + SKEW_STEP * 4 + 1e-9, SKEW_STEP)
-    return float(max(fine, key=sharpness))
+    angle = float(max(fine, key=sharpness))
+    return angle, sharpness(angle)
+
+
+def estimate_skew(ink: np.ndarray) -> float:
+    """The tilt in degrees (counter-clockwise positive) that makes rows of ink level."""
+    return level_angle(ink)[0]
+
+
+def level_and_sideways(ink: np.ndarray) -> tuple[float, bool]:
+    """The skew angle, and whether the lines of text run top to bottom (a page scanned turned by 90°).
+
+    Lines of text pile ink into rows separated by white leading; the columns of a page have no
+    such rhythm (words start and end anywhere), so whichever direction gives the sharper
+    profile at its best angle is the direction of the lines."""
+    across, across_sharpness = level_angle(ink)
+    down, down_sharpness = level_angle(np.ascontiguousarray(ink.T))
+    if down_sharpness > SIDEWAYS_MARGIN * across_sharpness:
+        return -down, True
+    return across, False
+
+
+def quarter_turn(image: np.ndarray, clockwise_degrees: int) -> np.ndarray:
+    """The image turned by a multiple of 90 degrees clockwise."""
+    return np.ascontiguousarray(np.rot90(image, k=-(clockwise_degrees // 90) % 4))
 
 
 def rotate(image: np.ndarray, angle: float) -> np.ndarray:
@@ -121,6 +148,22 @@ def rotate(image: np.ndarray, angle: float) -> np.ndarray:
     turn = cv2.getRotationMatrix2D((width / 2, height / 2), angle, 1.0)
     fill = (255, 255, 255) if image.ndim == 3 else 255
     return cv2.warpAffine(image, turn, (width, height), flags=cv2.INTER_LINEAR, borderValue=fill)
+
+
+def straighten(image: np.ndarray) -> tuple[np.ndarray, float, bool]:
+    """The page with its lines of text level: turned a quarter when they ran top to bottom, then deskewed.
+
+    Returns the image, the skew angle it was turned by and whether it was turned a quarter
+    (clockwise; a page that was turned the other way is now upside down, for the caller to see)."""
+    grey = lightness(image) if image.ndim == 3 else image
+    angle, sideways = level_and_sideways(ink_mask(grey))
+    if sideways:
+        image = quarter_turn(image, 90)
+    if abs(angle) >= MIN_SKEW:
+        image = rotate(image, angle)
+    else:
+        angle = 0.0
+    return image, angle, sideways
 
 
 def deskew(rgb: np.ndarray) -> tuple[np.ndarray, float]:
