@@ -124,16 +124,24 @@ def errors(db: str = typer.Option(None, "--db", help=DB_HELP)) -> None:
 def score(
     folder: Path = typer.Argument(Path("samples"), exists=True, file_okay=False,
                                   help="Folder of PDFs each with a <name>.expected.json beside it."),
+    expected: Path = typer.Option(None, "--expected", exists=True, file_okay=False,
+                                  help="Folder holding the <name>.expected.json files, if not beside the PDFs "
+                                       "(e.g. tests/real for ../shared/real-dev)."),
     db: str = typer.Option(None, "--db", help=DB_HELP + " Default: a fresh SQLite file in data/score.db."),
     misses: int = typer.Option(0, "--misses", help="Also list up to N unmatched expected records per document."),
 ) -> None:
-    """Run the pipeline over FOLDER and compare the database with the expected JSON files."""
+    """Run the pipeline over FOLDER and compare the database with the expected JSON files.
+
+    Prints, per document and overall, action recall and precision and the agreement of every
+    field of the matched actions (level, refs, text, RAG, deadline as printed and as dates, leads
+    as printed and expanded, progress, next steps, measure of success), then KPI recall,
+    precision, values and ratings, and the document facts."""
     from .pipeline import run_pipeline
     from .scoring import print_scores, score_folder
 
     url = db or "sqlite:///data/score.db"
     run_pipeline(folder, url, force=True, cache_dir=None)
-    print_scores(score_folder(folder, url), Console(width=160), misses)
+    print_scores(score_folder(folder, url, expected), Console(width=240), misses)
 
 
 db_app = typer.Typer(help="Database administration.", no_args_is_help=True)
