@@ -79,17 +79,22 @@ class CopierScan:
     max_skew: float = 3.0  # degrees: the sheet fed crooked, each page its own angle up to this
     turns: tuple[tuple[int, int], ...] = ((2, 90), (4, 180))  # (0-based page, degrees clockwise): fed sideways, upside down
     seed: int = 0
+    colour: bool = False  # a colour copier: hues kept (where RAG is only a fill, a grey copy would erase it)
 
 
 def copier_page(image: Image.Image, angle: float, turn: int, scan: CopierScan, rng: np.random.Generator) -> Image.Image:
-    """One page as the copier saw it: greyscale (RAG colours become grey shades), blurred, skewed by
-    `angle` degrees, turned `turn` degrees clockwise, with grain (JPEG comes when the page is saved)."""
-    grey = image.convert("L").filter(ImageFilter.GaussianBlur(scan.blur))
-    pixels = np.asarray(grey)
-    height, width = pixels.shape
+    """One page as the copier saw it: greyscale (RAG colours become grey shades) unless a colour copier,
+    blurred, skewed by `angle` degrees, turned `turn` degrees clockwise, with grain (JPEG comes when
+    the page is saved)."""
+    seen = image.convert("RGB" if scan.colour else "L").filter(ImageFilter.GaussianBlur(scan.blur))
+    pixels = np.asarray(seen)
+    height, width = pixels.shape[:2]
     tilt = cv2.getRotationMatrix2D((width / 2, height / 2), angle, 1.0)
-    pixels = cv2.warpAffine(pixels, tilt, (width, height), flags=cv2.INTER_LINEAR, borderValue=255)
-    grain = rng.standard_normal(size=pixels.shape, dtype=np.float32) * scan.noise
+    white = (255, 255, 255) if scan.colour else 255
+    pixels = cv2.warpAffine(pixels, tilt, (width, height), flags=cv2.INTER_LINEAR, borderValue=white)
+    grain = rng.standard_normal(size=(height, width), dtype=np.float32) * scan.noise
+    if scan.colour:
+        grain = grain[..., None]
     pixels = np.clip(pixels.astype(np.float32) + grain, 0, 255).astype(np.uint8)
     if turn:
         pixels = np.rot90(pixels, k=-(turn // 90))  # numpy turns counter-clockwise for positive k
