@@ -38,18 +38,18 @@ bench: venv
 samples: venv
 	$(BIN)/python samples/generate.py
 
-## Re-render the five samples with other tools into samples/renderings/<variant>/ (docx: python-docx ->
+## Re-render the five samples with other tools into tests/renderings/<variant>/ (docx: python-docx ->
 ## LibreOffice Writer; html and kpi-cards: Chromium print-to-PDF; slides: python-pptx -> LibreOffice Impress)
 ## and check every expected value is printed. Needs soffice (libreoffice-writer, libreoffice-impress) and chromium.
 .PHONY: renderings
 renderings: venv
 	@command -v soffice >/dev/null || { echo "make renderings needs LibreOffice (soffice) on PATH"; exit 2; }
 	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || { echo "make renderings needs chromium on PATH"; exit 2; }
-	$(BIN)/python samples/renderings/render_docx.py
-	$(BIN)/python samples/renderings/render_html.py
-	$(BIN)/python samples/renderings/render_slides.py
-	$(BIN)/python samples/renderings/render_kpi_cards.py
-	$(BIN)/python samples/renderings/check_text.py
+	$(BIN)/python tests/renderings/render_docx.py
+	$(BIN)/python tests/renderings/render_html.py
+	$(BIN)/python tests/renderings/render_slides.py
+	$(BIN)/python tests/renderings/render_kpi_cards.py
+	$(BIN)/python tests/renderings/check_text.py
 
 ## Browse DB (a SQLite file) in Datasette with the views described and the canned queries
 ## from councilplans/datasette.yaml: make serve [DB=sqlite:///other.db] [SERVE_HOST=127.0.0.1] [SERVE_PORT=8001]

@@ -1,52 +1,95 @@
-"""Recognise what a table column holds from its header words (and, failing that, its cells)."""
+"""What a table column holds: from its header words (a vocabulary kept as data) or, failing
+that, from its cells.
+
+The header vocabulary is `data/columns.yaml`: ordered rules, the first matching decides. A
+column whose header is missing or says nothing is read by what its cells hold: dates and
+periods are deadlines, posts and organisations are leads, rating words or fills are RAG, marks
+under timescale headers are a timescale, short codes are refs, long prose is the action (or,
+beside one, progress).
+"""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from enum import Enum
+from functools import lru_cache
+from importlib import resources
+
+import yaml
+
+from extract.records import Cell, ExtractedTable
+
+from .deadlines import parse_deadline
+from .leads import names_a_post
+from .rag import rag_from_colour, rag_from_word
+from .text import clean_text
 
 
 class ColumnRole(str, Enum):
     REF = "ref"
+    GROUP = "group"  # a grouping whose value stays the same over several rows (strategy, theme)
     AIM = "aim"  # a grouping area/aim/outcome printed beside its actions
     ACTION = "action"
     TASK = "task"
     DETAIL = "detail"
     DEADLINE = "deadline"
+    TIMESCALE = "timescale"  # one of several columns (Short / Medium / Long) marked with an X
+    ACTUAL = "actual"  # what happened (an actual date): progress
     LEAD = "lead"
     AGENCY = "agency"
-    RAG = "rag"
+    RAG = "rag"  # ratings and status words
+    DIRECTION = "direction"  # direction of travel
     PROGRESS = "progress"
     NEXT_STEPS = "next_steps"
     MEASURE = "measure_of_success"
+    EXTRA = "extra"  # a known column with no field of its own (costs, case statements)
     UNKNOWN = "unknown"
 
 
-# Ordered: the first pattern that matches a header decides its role.
-HEADER_RULES: list[tuple[ColumnRole, re.Pattern]] = [
-    (ColumnRole.NEXT_STEPS, re.compile(r"focus(ing)? on|next steps|planned (actions|activity)|forward|will be doing|coming (months|year)", re.I)),
-    (ColumnRole.RAG, re.compile(r"\brag\b|rating|status\b(?!.*update)|traffic light|\bR\s*/\s*A\s*/\s*G\b", re.I)),
-    (ColumnRole.PROGRESS, re.compile(r"progress|update|commentary|comments?\b|position|achieved", re.I)),
-    (ColumnRole.MEASURE, re.compile(r"measures? of success|success (measure|criteria)|outcome measure|how will we know|\bkpi", re.I)),
-    (ColumnRole.DEADLINE, re.compile(r"deadline|target date|timescale|due( date)?|completion date|by when|\bdate\b|\bwhen\b", re.I)),
-    (ColumnRole.LEAD, re.compile(r"\blead|officer|responsib|owner|accountable", re.I)),
-    (ColumnRole.AGENCY, re.compile(r"agenc|partners?\b|involvement", re.I)),
-    (ColumnRole.REF, re.compile(r"^\s*(no\.?|ref\.?|id|#|number|item)\s*$", re.I)),
-    (ColumnRole.AIM, re.compile(r"aimed to|^\s*(outcome|objective|aim|priority|area of focus)s?\s*$", re.I)),
-    (ColumnRole.TASK, re.compile(r"tasks?|milestones?|key actions?|sub-?actions?|activit", re.I)),
-    (ColumnRole.ACTION, re.compile(r"actions?|issues?|what we will do|initiative|commitment", re.I)),
-    (ColumnRole.DETAIL, re.compile(r"detail|description|how\b", re.I)),
-]
+@dataclass(frozen=True)
+class CellEvidence:
+    """Shares of a column's filled cells that must read as one kind before the column takes that role."""
+
+    deadline_share: float = 0.8  # dates and periods
+    rating_share: float = 0.8  # rating words, status words or rating fills (of all cells: blank ones too)
+    lead_share: float = 0.6  # posts, teams or organisations
+    ref_share: float = 0.8  # short codes
+    ref_max_chars: int = 8  # a ref is at most this long ('1.2.3', 'CYP04')
+    prose_words: float = 6.0  # mean words per filled cell above which a column is prose
+    mark_share: float = 0.5  # of a timescale column's filled cells that must be marks
+
+
+EVIDENCE = CellEvidence()
+REF_CELL_RE = re.compile(r"^\(?[A-Za-z]{0,4}[-\s]?\d{1,3}(?:\.\d{1,3}){0,3}[a-z]?\)?\.?$|^\(?[a-z]{1,2}\)$|^[ivx]{1,5}\.?\)?$")
+
+
+@lru_cache(maxsize=1)
+def vocabulary() -> dict:
+    data = yaml.safe_load(resources.files("normalise").joinpath("data/columns.yaml").read_text())
+    return {
+        "rules": [(ColumnRole(role), re.compile(pattern, re.I)) for role, pattern in data["header_rules"]],
+        "timescale_headers": re.compile(data["timescale_headers"], re.I),
+        "marks": {m.lower() for m in data["timescale_marks"]},
+    }
 
 
 def role_of_header(header: str) -> ColumnRole:
     text = " ".join(header.split())
     if not text:
         return ColumnRole.UNKNOWN
-    for role, pattern in HEADER_RULES:
+    for role, pattern in vocabulary()["rules"]:
         if pattern.search(text):
             return role
     return ColumnRole.UNKNOWN
+
+
+def is_timescale_header(header: str) -> bool:
+    return bool(vocabulary()["timescale_headers"].match(" ".join(header.split())))
+
+
+def is_mark(text: str | None) -> bool:
+    return bool(text) and text.strip().lower() in vocabulary()["marks"]
 
 
 def assign_roles(headers: list[str]) -> list[ColumnRole]:
@@ -64,19 +107,83 @@ def assign_roles(headers: list[str]) -> list[ColumnRole]:
     return roles
 
 
-ACTION_TABLE_ROLES = {ColumnRole.DEADLINE, ColumnRole.LEAD, ColumnRole.RAG, ColumnRole.PROGRESS, ColumnRole.MEASURE}
-KPI_HEADER_RE = re.compile(
-    r"outturn|target|baseline|actual|benchmark|\b(19|20)\d\d\s*[/-]\s*\d\d|\b(19|20)\d\d\b|q[1-4]\b|measuring|indicator|kpi|performance", re.I)
+def column_cells(table: ExtractedTable, col: int, after_row: int) -> list[Cell]:
+    """The cells of one grid column below the header row (cells spanning columns left out)."""
+    return [c for c in table.cells if c.col == col and c.row > after_row and c.col_span == 1]
+
+
+def role_from_cells(cells: list[Cell], header: str, first_columns: bool = True,
+                    evidence: CellEvidence = EVIDENCE) -> ColumnRole:
+    """What a column holds, judged from its cells alone."""
+    texts = [clean_text(c.text) for c in cells]
+    filled = [t for t in texts if t]
+    if not cells:
+        return ColumnRole.UNKNOWN
+    rated = sum(bool(rag_from_word(t) or rag_from_colour(c.fill)) for c, t in zip(cells, texts))
+    if rated >= evidence.rating_share * len(cells) and rated:
+        return ColumnRole.RAG
+    if not filled:
+        return ColumnRole.UNKNOWN
+    if is_timescale_header(header) and sum(is_mark(t) for t in filled) >= evidence.mark_share * len(filled):
+        return ColumnRole.TIMESCALE
+    if sum(parse_deadline(t).kind.value != "none" for t in filled) >= evidence.deadline_share * len(filled):
+        return ColumnRole.DEADLINE
+    if first_columns and sum(len(t) <= evidence.ref_max_chars and bool(REF_CELL_RE.match(t)) for t in filled) \
+            >= evidence.ref_share * len(filled):
+        return ColumnRole.REF  # a column of short codes at the left; numbers elsewhere are values
+    words = sum(len(t.split()) for t in filled) / len(filled)
+    if words < evidence.prose_words and sum(names_a_post(t) for t in filled) >= evidence.lead_share * len(filled):
+        return ColumnRole.LEAD
+    if words >= evidence.prose_words:
+        return ColumnRole.ACTION
+    return ColumnRole.UNKNOWN
+
+
+def infer_unknown_roles(table: ExtractedTable, header_row: int, headers: list[str],
+                        roles: list[ColumnRole]) -> list[ColumnRole]:
+    """Columns whose header says nothing (or marks a timescale) are read by their cells. A second
+    prose column beside the action is its progress."""
+    out = list(roles)
+    for col, role in enumerate(roles):
+        header = headers[col] if col < len(headers) else ""
+        if role == ColumnRole.UNKNOWN or is_timescale_header(header) and role != ColumnRole.TIMESCALE:
+            found = role_from_cells(column_cells(table, col, header_row), header, first_columns=col <= 1)
+            if found != ColumnRole.UNKNOWN or role == ColumnRole.UNKNOWN:
+                out[col] = found
+    if out.count(ColumnRole.ACTION) > 1 and ColumnRole.ACTION not in roles:
+        first = out.index(ColumnRole.ACTION)
+        out = [ColumnRole.PROGRESS if i > first and r == ColumnRole.ACTION else r for i, r in enumerate(out)]
+    return out
+
+
+ACTION_TABLE_ROLES = {ColumnRole.DEADLINE, ColumnRole.LEAD, ColumnRole.RAG, ColumnRole.PROGRESS, ColumnRole.MEASURE,
+                      ColumnRole.TIMESCALE, ColumnRole.NEXT_STEPS, ColumnRole.ACTUAL, ColumnRole.AGENCY}
+
+
+KEY_FIELDS = {ColumnRole.DEADLINE, ColumnRole.RAG, ColumnRole.LEAD, ColumnRole.TIMESCALE}
+OTHER_KNOWN = {ColumnRole.GROUP, ColumnRole.AIM, ColumnRole.REF, ColumnRole.EXTRA, ColumnRole.DIRECTION}
 
 
 def is_action_table(roles: list[ColumnRole]) -> bool:
-    """Actions or tasks beside two kinds of field (deadline, lead, RAG ...), or one in a wide table."""
+    """Actions or tasks beside two kinds of field (deadline, lead, RAG ...); or beside one key field
+    (a two-column stage/date timetable is a table of actions too), or one field in a table of three
+    columns or more; or beside two other named columns (strategy, costs ...)."""
     has_text = any(r in (ColumnRole.ACTION, ColumnRole.TASK) for r in roles)
-    fields = {r for r in roles if r in ACTION_TABLE_ROLES}
-    return has_text and (len(fields) >= 2 or len(fields) == 1 and len(roles) >= 4)
+    kinds = {r for r in roles if r in ACTION_TABLE_ROLES}
+    others = sum(r in OTHER_KNOWN for r in roles)
+    return has_text and (len(kinds) >= 2 or len(kinds) == 1 and (len(roles) >= 3 or bool(kinds & KEY_FIELDS))
+                         or others >= 2)
 
 
-KPI_NAME_RE = re.compile(r"indicator|measuring|measures?\b|\bkpis?\b|performance", re.I)
+def is_headerless_action_table(roles: list[ColumnRole]) -> bool:
+    """Roles read from the cells alone: prose beside a deadline, a lead, a rating or a timescale."""
+    return ColumnRole.ACTION in roles and bool(set(roles) & KEY_FIELDS)
+
+
+KPI_HEADER_RE = re.compile(
+    r"outturn|target|baseline|actual|benchmark|\b(19|20)\d\d\s*[/-]\s*\d\d|\b(19|20)\d\d\b|q[1-4]\b|measuring|indicator"
+    r"|kpi|performance|total|latest|previous|result|\byr\s*\d|year\s*\d|quarter", re.I)
+KPI_NAME_RE = re.compile(r"indicator|measuring|measures?\b|\bkpis?\b|performance|\bmetrics?\b", re.I)
 
 
 def is_kpi_table(headers: list[str], strict: bool = False) -> bool:
@@ -88,10 +195,10 @@ def is_kpi_table(headers: list[str], strict: bool = False) -> bool:
 
 
 VALUE_KIND_RULES = [
-    ("target", re.compile(r"target|aim|ambition", re.I)),
-    ("outturn", re.compile(r"outturn|actual|result|achieved|performance|latest", re.I)),
-    ("baseline", re.compile(r"baseline|previous|last year", re.I)),
-    ("benchmark", re.compile(r"benchmark|national|england|london|statistical neighbour|comparator|average", re.I)),
+    ("target", re.compile(r"target|aim|ambition|goal|plan\b|planned|expected", re.I)),
+    ("outturn", re.compile(r"outturn|actual|result|achieved|performance|latest|current|total|count|position", re.I)),
+    ("baseline", re.compile(r"baseline|previous|last year|prior|starting", re.I)),
+    ("benchmark", re.compile(r"benchmark|national|england|london|statistical neighbour|comparator|average|regional", re.I)),
 ]
 PERIOD_RE = re.compile(r"(?:19|20)\d\d\s*[/-]\s*\d{2,4}|(?:Q[1-4]\s*)?(?:19|20)\d\d|\b\d\d/\d\d\b", re.I)
 

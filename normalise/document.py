@@ -1,4 +1,4 @@
-"""What the document is: title, council, type, plan period, status date, abbreviation key.
+"""What the document is: title, council, type, plan period, status date, priorities it names.
 
 Read from the loose text of the first pages and from the action table's headers
 ("End of March 2018 update", "Summary of Progress (April 2010)").
@@ -22,15 +22,13 @@ COUNCIL_RE = re.compile(
 MONTH_NAME = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*"
 PERIOD_RE = re.compile(
     rf"(?P<label>(?:(?P<m1>{MONTH_NAME})\s+)?(?P<y1>(?:19|20)\d\d)\s*(?:/|–|-|to)\s*(?:(?P<m2>{MONTH_NAME})\s+)?(?P<y2>(?:19|20)?\d\d))(?!\d)")
-ABBREV_KEY_RE = re.compile(
-    r"^\s*(?P<abbr>[A-Z][A-Za-z&]{1,7}(?:\s[A-Za-z&]{1,8}){0,2})\s*(?:=|–|:)\s*(?P<full>[A-Z][^=]{3,80})$")
-ABBREV_CELL_RE = re.compile(r"[A-Za-z&]{1,8}(?:\s[A-Za-z&]{1,8}){0,2}")
 DOC_TYPES = [
     ("improvement_plan", re.compile(r"improvement (action )?plan", re.I)),
     ("portfolio_plan_update", re.compile(r"portfolio plan update|plan update", re.I)),
     ("progress_review", re.compile(r"annual review|progress (review|report)|monitoring report", re.I)),
     ("portfolio_plan", re.compile(r"portfolio plan|business plan|service plan|council plan", re.I)),
 ]
+MONTH_PERIOD_RE = re.compile(MONTH_NAME, re.I)
 STATUS_HEADER_RE = re.compile(r"(?:end of|as at|\()\s*" + MONTH_YEAR_RE.pattern, re.I)
 
 
@@ -42,7 +40,6 @@ class DocumentFacts:
     period_label: str | None = None
     period_start: date | None = None
     period_end: date | None = None
-    abbreviations: dict[str, str] = field(default_factory=dict)
     priorities: dict[str, Priority] = field(default_factory=dict)
 
 
@@ -88,27 +85,6 @@ def status_as_of(headers: list[str], lines: list[str]) -> date | None:
     return None
 
 
-def looks_abbreviated(text: str) -> bool:
-    """'HOS QI', 'DCS', 'L&D': the first word has two or more capitals."""
-    first = text.split()[0]
-    return sum(ch.isupper() for ch in first) >= 2
-
-
-def abbreviation_key(table) -> dict[str, str]:
-    """A printed key of abbreviations: a two-column table of short codes and their meanings."""
-    if table.n_cols != 2:
-        return {}
-    pairs = []
-    for r in range(table.n_rows):
-        cells = sorted((c for c in table.cells if c.row == r), key=lambda c: c.col)
-        if len(cells) == 2:
-            pairs.append((" ".join(cells[0].text.split()), " ".join(cells[1].text.split())))
-    coded = [(a, b) for a, b in pairs if ABBREV_CELL_RE.fullmatch(a) and len(b) > len(a)]
-    if len(pairs) < 3 or sum(looks_abbreviated(a) for a, _ in coded) < 0.6 * len(pairs):
-        return {}
-    return dict(coded)
-
-
 def read_facts(doc: ExtractedDocument) -> DocumentFacts:
     lines = opening_text(doc)
     facts = DocumentFacts(title=find_title(lines))
@@ -119,17 +95,14 @@ def read_facts(doc: ExtractedDocument) -> DocumentFacts:
         if facts.title and pattern.search(facts.title) or pattern.search(joined):
             facts.doc_type = kind
             break
-    for text in [facts.title or ""] + lines:
-        if period := parse_period(text):
-            facts.period_label, facts.period_start, facts.period_end = period
-            break
+    periods = [(text, period) for text in [facts.title or ""] + lines if (period := parse_period(text))]
+    # a period printed with its months ('June 2016 – October 2017') says more than a year label
+    dated = [p for text, p in periods if MONTH_PERIOD_RE.search(p[0])]
+    if dated or periods:
+        facts.period_label, facts.period_start, facts.period_end = (dated or [p for _, p in periods])[0]
     for page in doc.pages:
         for line in page.lines:
-            if (m := ABBREV_KEY_RE.match(line.text)) and looks_abbreviated(m["abbr"]) and not m["full"].isupper():
-                facts.abbreviations.setdefault(m["abbr"], m["full"].strip())
             parsed = parse_priority_heading(line.text)
             if parsed and parsed[0] and parsed[1] and parsed[0] not in facts.priorities:
                 facts.priorities[parsed[0]] = Priority(ref=parsed[0], title=parsed[1], page=page.number)
-        for table in page.tables:
-            facts.abbreviations.update({k: v for k, v in abbreviation_key(table).items() if k not in facts.abbreviations})
     return facts

@@ -157,10 +157,9 @@ def split_organisation(text: str) -> tuple[str, str | None]:
 def normalise_lead(raw: str, document_key: dict[str, str] | None = None) -> Lead:
     """One lead: expand an abbreviation (document key first), split organisation, canonicalise."""
     abbreviations = {**lexicon()["abbreviations"], **(document_key or {})}
-    expanded = abbreviations.get(raw.strip(), raw)
-    role, organisation = split_organisation(expanded)
+    role, organisation = split_organisation(abbreviations.get(raw.strip(), raw))
     title = canonical_titles().get(canonical_key(role))
-    return Lead(raw=raw, role=title or role, organisation=organisation,
+    return Lead(raw=raw, expanded=(document_key or {}).get(raw.strip(), raw), role=title or role, organisation=organisation,
                 canonical=bool(title) or raw.strip() in abbreviations)
 
 

@@ -1,18 +1,20 @@
-"""The whole of stage 2 for one document: facts, tables and warnings into a PlanDocument."""
+"""The whole of stage 2 for one document: facts, legends, tables and warnings into a PlanDocument."""
 
 from __future__ import annotations
 
 from extract.records import ExtractedDocument
 
 from .document import read_facts, status_as_of
+from .legends import read_legends
 from .records import PlanDocument
-from .tables import assemble
+from .walk import Walk, assemble, recurring_labels
 
 
 def normalise_document(doc: ExtractedDocument) -> PlanDocument:
     """Pure function of the extracted document: same input, same records."""
     facts = read_facts(doc)
-    walk = assemble(doc, facts.abbreviations, facts.period_end, facts.priorities)
+    walk = assemble(doc, Walk(legends=read_legends(doc), period_end=facts.period_end,
+                              known_priorities=facts.priorities, labels=recurring_labels(doc)))
     plan = PlanDocument(
         file_name=doc.file_name, sha256=doc.sha256, page_count=doc.page_count,
         title=facts.title, council=facts.council, doc_type=facts.doc_type,

@@ -4,26 +4,48 @@ from __future__ import annotations
 
 import colorsys
 import re
+from functools import lru_cache
+from importlib import resources
+
+import yaml
 
 from .records import RagRating
+from .text import clean_text
 
 RAG_WORDS = {
     "r": RagRating.RED, "red": RagRating.RED,
     "a": RagRating.AMBER, "amber": RagRating.AMBER, "amber/green": RagRating.AMBER, "amber/red": RagRating.AMBER,
     "red/amber": RagRating.AMBER, "a/g": RagRating.AMBER, "r/a": RagRating.AMBER,
-    "g": RagRating.GREEN, "green": RagRating.GREEN, "on track": RagRating.GREEN,
-    "b": RagRating.BLUE, "blue": RagRating.BLUE, "complete": RagRating.BLUE, "completed": RagRating.BLUE,
+    "g": RagRating.GREEN, "green": RagRating.GREEN,
+    "b": RagRating.BLUE, "blue": RagRating.BLUE,
 }
 RAG_PREFIX_RE = re.compile(r"^\s*(Red|Amber|Green|Blue)\b\s*", re.I)
 MIN_SATURATION = 0.35
 
 
 def rag_from_word(text: str | None) -> RagRating | None:
-    """A rating written as a word or letter; None when the text is not a rating."""
-    if not text:
+    """A rating written as a word or letter (or a status word that stands for one); None otherwise."""
+    return status_rating(text)
+
+
+@lru_cache(maxsize=1)
+def default_status_ratings() -> dict[str, RagRating]:
+    data = yaml.safe_load(resources.files("normalise").joinpath("data/status.yaml").read_text())
+    return {word: RagRating(rating) for word, rating in data.items()}
+
+
+def status_key(text: str | None) -> str:
+    return " ".join((text or "").lower().replace(".", " ").replace("!", " ").split())
+
+
+def status_rating(text: str | None, legend: dict[str, RagRating] | None = None) -> RagRating | None:
+    """The rating a status word stands for: by the document's own legend, else by the default list."""
+    key = status_key(text)
+    if not key:
         return None
-    key = " ".join(text.lower().replace(".", " ").split())
-    return RAG_WORDS.get(key)
+    if legend and key in legend:
+        return legend[key]
+    return RAG_WORDS.get(key) or default_status_ratings().get(key)
 
 
 def rag_from_colour(rgb: tuple[float, float, float] | None) -> RagRating | None:
@@ -64,3 +86,18 @@ def combine_rag(word: RagRating | None, colour: RagRating | None) -> tuple[RagRa
     if colour:
         return colour, "colour", None
     return None, None, None
+
+
+def read_rag(cells: list, legend: dict[str, RagRating] | None = None):
+    """(rating, source, conflict, status as printed) of the cells holding a row's rating: a rating
+    word or letter, a status word (by the document's legend first), or the cells' fill colour."""
+    word, status = None, None
+    for cell in cells:
+        text = clean_text(cell.text) or ""
+        if text and status is None:
+            status = text
+        word = word or status_rating(text, legend)
+    colour = None
+    for cell in cells:
+        colour = colour or rag_from_colour(cell.fill)
+    return (*combine_rag(word, colour), status)

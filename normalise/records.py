@@ -7,7 +7,7 @@ from enum import Enum
 
 from pydantic import BaseModel, Field
 
-NORMALISER_VERSION = "0.3.0"
+NORMALISER_VERSION = "0.4.0"  # 0.4.0: vocabulary as data, merged cells, status words, timescale marks, groups
 
 
 class RagRating(str, Enum):
@@ -48,6 +48,7 @@ class Deadline(BaseModel):
 
 class Lead(BaseModel):
     raw: str
+    expanded: str | None = None  # as printed, with the document's own abbreviation key applied
     role: str  # canonical title
     organisation: str | None = None
     canonical: bool = False  # True when the role matched the lexicon or the document's key
@@ -58,6 +59,7 @@ class Priority(BaseModel):
     title: str
     theme: str | None = None
     page: int | None = None
+    ref_printed: bool = True  # False when the ref was counted ('Priority - Safeguarding' as the 1st)
 
 
 class ActionRecord(BaseModel):
@@ -71,6 +73,7 @@ class ActionRecord(BaseModel):
     leads_raw: str | None = None
     deadline: Deadline = Field(default_factory=Deadline)
     rag: RagRating | None = None
+    status_raw: str | None = None  # the rating or status word as printed ("Complete", "On track", "G")
     rag_source: str | None = None  # "word", "colour", "word+colour"
     rag_conflict: str | None = None  # set when word and colour disagree
     progress: str | None = None
@@ -78,8 +81,10 @@ class ActionRecord(BaseModel):
     measure_of_success: str | None = None
     detail: str | None = None
     agency: str | None = None
+    extra: dict[str, str] = Field(default_factory=dict)  # columns with no field of their own, by header
     provenance: dict[str, Provenance] = Field(default_factory=dict)  # field -> where it was read
     page: int | None = None
+    lead_lines: list[str] = Field(default_factory=list, exclude=True)  # the lead cell's lines, to extend over a page break
 
 
 class MeasureValue(BaseModel):
@@ -96,6 +101,8 @@ class Measure(BaseModel):
     priority_ref: str | None = None
     name: str
     rag: RagRating | None = None
+    status_raw: str | None = None
+    direction: str | None = None  # direction of travel as printed ("↑", "Improving")
     values: list[MeasureValue] = Field(default_factory=list)
     page: int | None = None
 

@@ -10,9 +10,9 @@ NUMBER_WORDS = {
 }
 FLAG_RE = re.compile(r"\s*[\(\[]\s*([A-Z]{2,6})\s*[\)\]]")
 NUMERIC_REF_RE = re.compile(r"^(?P<ref>\d{1,2}(?:\.\d{1,2}){0,3})\.?(?=\s|$)")
-LETTER_REF_RE = re.compile(r"^\(?(?P<ref>[a-z]{1,2})\)(?=\s|$)")
+LETTER_REF_RE = re.compile(r"^\(?(?P<ref>[a-z]{1,2}|[A-Z])(?:\)|\.)(?=\s|$)")
 PRIORITY_HEADING_RE = re.compile(
-    r"^(?:priority(?:\s+outcome)?|outcome|area of focus|theme|objective)\s*"
+    r"^(?:priority(?:\s+outcome)?|outcome|area of focus|theme|objective)\s*(?:[:\-–]\s*(?=\d))?"
     r"(?P<num>\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)?\b\s*[:\-–.]?\s*(?P<title>.*)$",
     re.I | re.S,
 )

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Check that a rendering prints every value its expected JSON holds.
 
-    python samples/renderings/check_text.py [VARIANT ...] [--key DOC_KEY] [-v]
+    python tests/renderings/check_text.py [VARIANT ...] [--key DOC_KEY] [-v]
 
 For each PDF of a variant (docx, html, slides, kpi-cards) the text is taken with pdftotext
 (both its raw content-stream order and its default reading order) and every action text,
@@ -14,7 +14,7 @@ prints the rest of its cell after the other cells of that row) is accepted when 
 as at most four consecutive pieces, and reported as 'split'.
 
 docx, html and slides are checked against samples/<key>.expected.json; kpi-cards against
-its own samples/renderings/kpi-cards/<key>.expected.json. Exit status 1 if anything is missing.
+its own tests/renderings/kpi-cards/<key>.expected.json. Exit status 1 if anything is missing.
 """
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ from collections import Counter
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SAMPLES = HERE.parent
+SAMPLES = HERE.parents[1] / "samples"
 VARIANTS = ["docx", "html", "slides", "kpi-cards"]
 MARKS_RE = re.compile(r"(?:\s*;|\s*[-–•✓](?=\s|$)|\s)+")
 

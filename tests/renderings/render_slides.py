@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The 'slides' rendering: each document as a delivery-plan slide deck exported to PDF.
 
-    python samples/renderings/render_slides.py [--keep-pptx DIR] [DOC_KEY ...]
+    python tests/renderings/render_slides.py [--keep-pptx DIR] [DOC_KEY ...]
 
 A delivery plan as a programme office presents it to a board: python-pptx builds a 16:9
 deck and LibreOffice Impress exports it. After a title slide, each slide has
@@ -21,7 +21,7 @@ rows of each slide fit; Impress then lays the text out itself. The KPI tables fo
 priority as slides of the same kind; cef priorities get a slide with their statement,
 rationale and key strategies before their commitments.
 
-Output: samples/renderings/slides/<key>.pdf.
+Output: tests/renderings/slides/<key>.pdf.
 """
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The 'html' rendering: each document as a web page, printed to PDF by Chromium.
 
-    python samples/renderings/render_html.py [--keep-html DIR] [DOC_KEY ...]
+    python tests/renderings/render_html.py [--keep-html DIR] [DOC_KEY ...]
 
 What a council's intranet or committee-management page looks like when someone presses
 'Print -> Save as PDF':
@@ -17,7 +17,7 @@ What a council's intranet or committee-management page looks like when someone p
 * theme / priority banners are colspan rows; a parent (issue, action, aim) is a rowspan
   cell over its rows.
 
-Output: samples/renderings/html/<key>.pdf.
+Output: tests/renderings/html/<key>.pdf.
 """
 from __future__ import annotations
 

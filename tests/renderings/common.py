@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SAMPLES = HERE.parent
+SAMPLES = HERE.parents[1] / "samples"
 SOURCE = SAMPLES / "source"
 
 DOC_KEYS = [

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The 'docx' rendering: each document typed up in a word processor and saved as PDF.
 
-    python samples/renderings/render_docx.py [--keep-docx DIR] [DOC_KEY ...]
+    python tests/renderings/render_docx.py [--keep-docx DIR] [DOC_KEY ...]
 
 python-docx writes a .docx the way a council officer's Word file is built: a cover page
 (title, council, plan period, status line), the prose pages as headings and paragraphs,
@@ -17,7 +17,7 @@ then the action tables on A4 landscape pages as real Word tables with MERGED CEL
 * the header row is marked 'repeat as header row at the top of each page' (w:tblHeader);
 * a rating is a shaded cell carrying its word.
 
-LibreOffice Writer (headless) converts the .docx to samples/renderings/docx/<key>.pdf.
+LibreOffice Writer (headless) converts the .docx to tests/renderings/docx/<key>.pdf.
 """
 from __future__ import annotations
 

@@ -1,0 +1,375 @@
+"""Action tables: rows of actions and tasks with their deadlines, leads, ratings and progress.
+
+Whatever the column order, a row's cells are read by the role of their column (normalise/
+layout.py). A cell merged over several rows gives its value to every row it covers; the text
+columns (ref, aim, action) say where a record starts. Rows cut by a page break are merged back;
+a task cell holding several bullets becomes one task per bullet, each with the deadline and lead
+printed level with it.
+"""
+
+from __future__ import annotations
+
+from extract.records import Cell, ExtractedTable, TextLine
+
+from .columns import ColumnRole, is_mark
+from .grid import cell_lines, cells_covering, flat, row_cells
+from .headings import CONTD_RE, read_heading
+from .layout import Layout, find_header, headerless_layout, same_geometry
+from .leads import parse_leads
+from .rag import read_rag, split_rag_prefix
+from .records import ActionRecord, Level
+from .refs import split_ref
+from .tasks import item_bands, split_items_with_tops, split_sub_items_with_own_values
+from .text import SUB_BULLET_RE, clean_text, is_bullet, item_text, join_lines, strip_bullet
+from .walk import Walk, prov
+
+TEXT_FIELDS = {
+    ColumnRole.PROGRESS: "progress", ColumnRole.NEXT_STEPS: "next_steps",
+    ColumnRole.MEASURE: "measure_of_success", ColumnRole.DETAIL: "detail", ColumnRole.AGENCY: "agency",
+}
+STARTING_ROLES = {ColumnRole.REF, ColumnRole.AIM, ColumnRole.ACTION, ColumnRole.TASK}  # read where a cell starts
+PLACEHOLDERS = {"-", "–", "—", "n/a", "na", "n.a.", "none", "nil", "."}  # printed for "nothing here"
+
+
+def is_placeholder(text: str | None) -> bool:
+    return not text or text.strip().lower() in PLACEHOLDERS
+
+
+def banner_cell(cells: list[Cell | None], table: ExtractedTable, roles: list[ColumnRole] | None) -> Cell | None:
+    """A full-width heading row: one text cell spanning most columns, other cells blank or RAG."""
+    filled = [c for c in cells if c and c.text.strip()]
+    wide = [c for c in filled if c.col_span >= max(2, table.n_cols // 2)]
+    if len(wide) != 1:
+        return None
+    others = [c for c in filled if c is not wide[0]]
+    if roles and any(roles[c.col] != ColumnRole.RAG for c in others):
+        return None
+    return wide[0]
+
+
+class ActionTables:
+    """Reads action tables into the walk's records, remembering the layout across pages."""
+
+    def __init__(self, walk: Walk):
+        self.w = walk
+        self.layout: Layout | None = None
+        self.open_row = False  # the last action table ended in a row cut by the page break
+        self.sub_rows = False  # the current action spans rows that are its tasks
+        self.group_text: str | None = None  # the value of a grouping column now in force
+        self.previous_task: ActionRecord | None = None
+
+    # -- tables -------------------------------------------------------------------------------
+    def table(self, table: ExtractedTable, first_on_page: bool) -> bool:
+        """Read the table if it is an action table (or goes on from one); False otherwise."""
+        found = find_header(table)
+        start, layout = (found[0] + 1, found[1]) if found else (0, None)
+        if found:
+            for row in range(found[0]):
+                self.banner_row(table, row, None)  # a title or priority banner above the header
+            if not self.w.table_columns:
+                headers = layout.headers
+                self.w.table_columns = [h for i, h in enumerate(headers) if h and (i == 0 or headers[i - 1] != h)]
+        elif self.layout and same_geometry(table, self.layout):
+            layout = self.layout
+        if layout is None:
+            return False
+        self.w.table_read()
+        continues = first_on_page and self.layout is not None and same_geometry(table, self.layout)
+        self.layout = layout
+        for row in range(start, table.n_rows):
+            self.row(table, row, layout, continues and row == start)
+        self.open_row = table.open_bottom
+        return True
+
+    def headerless(self, table: ExtractedTable) -> bool:
+        """A table with no header that goes on from no other: read when its cells show an action table."""
+        layout = headerless_layout(table)
+        if layout is None:
+            return False
+        self.w.table_read()
+        self.layout = layout
+        for row in range(table.n_rows):
+            self.row(table, row, layout, False)
+        self.open_row = table.open_bottom
+        return True
+
+    def banner_row(self, table: ExtractedTable, row: int, roles: list[ColumnRole] | None) -> bool:
+        """A row that is one wide cell: a heading, a label or a note; True when it was one."""
+        starts = row_cells(table, row)
+        banner = banner_cell(starts, table, roles)
+        if banner is None:
+            return False
+        rag_cells = [c for c in starts if c and c is not banner and roles and roles[c.col] == ColumnRole.RAG]
+        heading = read_heading(banner.text, self.w.labels)
+        if heading.kind == "none":
+            return roles is None or len(banner.text.split()) > 20  # a note across the table, not a row
+        self.group_text = None
+        return self.w.heading(heading, table.page, banner, rag_cells)
+
+    def row(self, table: ExtractedTable, row: int, layout: Layout, maybe_continued: bool) -> None:
+        page, roles = table.page, layout.roles
+        starts = row_cells(table, row)
+        if self.is_header_repeat(starts, layout) or self.banner_row(table, row, roles):
+            return
+        by_role = self.cells_by_role(table, row, roles)
+        if not any(c.text.strip() for c in starts if c):
+            return
+        if maybe_continued and self.is_continuation(by_role, roles, starts):
+            if ColumnRole.ACTION in roles and ColumnRole.TASK in roles:
+                self.continue_tasks(by_role, page)
+            else:
+                self.continue_record(by_role, page)
+            return
+        self.w.ensure_priority(page)
+        self.group(by_role, page)
+        ref_cell = self.first(by_role, ColumnRole.REF)
+        ref_text = clean_text(ref_cell.text) if ref_cell else None
+        action_cell = self.first(by_role, ColumnRole.ACTION)
+        if aim := self.first(by_role, ColumnRole.AIM):
+            # the number beside an aim is the aim's when it spans the same rows, or when the action
+            # prints a ref of its own ('a) ...')
+            ref_is_aims = ref_cell is not None and (
+                action_cell is None or ref_cell.row_span == aim.row_span != action_cell.row_span
+                or split_ref(strip_bullet(clean_text(action_cell.text) or ""))[0] is not None)
+            self.start_aim(aim, page, ref_text if ref_is_aims else None)
+            ref_text = None if ref_is_aims else ref_text
+        task_cell = self.first(by_role, ColumnRole.TASK)
+        has_task_column, has_action_column = ColumnRole.TASK in roles, ColumnRole.ACTION in roles
+        if action_cell and action_cell.text.strip():
+            self.w.action = self.new_record(action_cell, page, Level.ACTION, ref_text)
+            self.sub_rows = action_cell.row_span > 1 and not has_task_column
+            if self.sub_rows:
+                self.sub_row_task(by_role, page)
+                return
+            if not has_task_column or not (task_cell and task_cell.text.strip()):
+                self.fill_fields(self.w.action, by_role, page)
+                return
+        if task_cell and task_cell.text.strip():
+            parent = self.w.action if has_action_column else self.w.aim
+            self.tasks(task_cell, by_role, page, parent, None if has_action_column else ref_text)
+        elif action_cell is None and self.w.action is not None and has_action_column:
+            if self.sub_rows:
+                self.sub_row_task(by_role, page)
+            else:
+                self.fill_fields(self.w.action, by_role, page)
+
+    @staticmethod
+    def first(by_role: dict[ColumnRole, list[Cell]], role: ColumnRole) -> Cell | None:
+        return (by_role.get(role) or [None])[0]
+
+    @staticmethod
+    def cells_by_role(table: ExtractedTable, row: int, roles: list[ColumnRole]) -> dict[ColumnRole, list[Cell]]:
+        """The row's cells by role: text columns where a cell starts, field columns wherever a cell
+        covers the row (a Lead or Timescale cell merged over several rows belongs to each of them)."""
+        starts, covering = row_cells(table, row), cells_covering(table, row)
+        by_role: dict[ColumnRole, list[Cell]] = {}
+        for col, role in enumerate(roles):
+            cell = starts[col] if role in STARTING_ROLES else covering[col]
+            if cell is not None and cell.col == col:  # a cell spanning columns counts once, at its first
+                by_role.setdefault(role, []).append(cell)
+        return by_role
+
+    @staticmethod
+    def is_header_repeat(cells: list[Cell | None], layout: Layout) -> bool:
+        texts = [flat(c) for c in cells if c and c.text.strip()]
+        return bool(texts) and all(t in layout.headers for t in texts)
+
+    # -- groups and aims ----------------------------------------------------------------------
+    def group(self, by_role: dict[ColumnRole, list[Cell]], page: int) -> None:
+        """A grouping column (Strategy, Theme): a new value opens a new area for the rows under it.
+        A shortened repeat ('Increase Renewables' after 'Increase Renewables: ...') is the same group."""
+        cell = self.first(by_role, ColumnRole.GROUP)
+        text = clean_text(cell.text) if cell else None
+        if not text:
+            return
+        current = self.group_text or ""
+        if text == current or current.lower().startswith(text.lower()) or text.lower().startswith(current.lower()) and current:
+            return
+        self.group_text = text
+        ref, flags, rest = split_ref(text)
+        self.w.start_area(ref, rest, page, cell, flags=flags)
+
+    def start_aim(self, cell: Cell, page: int, ref_text: str | None) -> None:
+        ref, flags, rest = split_ref(clean_text(cell.text) or "")
+        self.w.start_area(ref or ref_text, rest, page, cell, flags=flags)
+
+    # -- records ------------------------------------------------------------------------------
+    def new_record(self, cell: Cell, page: int, level: Level, ref_text: str | None,
+                   lines: list[str] | None = None, parent: ActionRecord | None = None) -> ActionRecord:
+        text = item_text(lines if lines is not None else cell_lines(cell))
+        word_rag, text = split_rag_prefix(text)
+        ref, flags, rest = split_ref(text)
+        if ref_text and ref is None:  # a ref printed in the text itself wins over the ref column
+            printed_ref, ref_flags, _ = split_ref(ref_text)
+            ref, flags = printed_ref or ref_text, ref_flags + flags
+        if parent is None and level == Level.ACTION:
+            parent = self.w.aim
+        record = ActionRecord(ref=ref, flags=flags, level=level, text=rest,
+                              parent_ref=parent.ref if parent else self.w.printed_priority_ref,
+                              priority_ref=self.w.priority_ref, page=page, provenance={"text": prov(cell, page)})
+        if word_rag:
+            record.rag, record.rag_source, record.status_raw = word_rag, "word", word_rag.value
+        return self.w.add(record)
+
+    def sub_row_task(self, by_role: dict[ColumnRole, list[Cell]], page: int) -> None:
+        """An action cell spanning rows that each have their own fields: each row is a task of it."""
+        text_cell = next((cells[0] for role in (ColumnRole.DETAIL, ColumnRole.MEASURE, ColumnRole.PROGRESS)
+                          if (cells := by_role.get(role)) and cells[0].text.strip() and cells[0].row_span == 1), None)
+        if text_cell is None:
+            self.fill_fields(self.w.action, by_role, page)
+            return
+        record = self.new_record(text_cell, page, Level.TASK, None, parent=self.w.action)
+        record.text = clean_text(text_cell.text) or ""
+        self.fill_fields(record, by_role, page)
+
+    def tasks(self, task_cell: Cell, by_role: dict[ColumnRole, list[Cell]], page: int,
+              parent: ActionRecord | None, ref_text: str | None, items: list[list[TextLine]] | None = None,
+              open_start: bool = True) -> None:
+        """One task per top-level bullet; per-bullet deadlines/leads are matched by height."""
+        given = items is not None
+        items = items or split_items_with_tops(task_cell.lines)
+        deadline_tops = [ln.bbox[1] for c in by_role.get(ColumnRole.DEADLINE, []) for ln in c.lines]
+        items = split_sub_items_with_own_values(items, deadline_tops)
+        if len(items) <= 1 or not all(is_bullet(lines[0].text) for lines in items[1:]):
+            lines = [ln.text for group in items for ln in group] if given else None
+            record = self.new_record(task_cell, page, Level.TASK, ref_text, lines, parent=parent)
+            self.fill_fields(record, by_role, page)
+            self.previous_task = record
+            return
+        previous = None
+        for lines, band in zip(items, item_bands(items, open_start)):
+            record = self.new_record(task_cell, page, Level.TASK, None, [ln.text for ln in lines], parent=parent)
+            self.fill_fields(record, by_role, page, band=band)
+            if previous is not None and not record.deadline.raw and previous.deadline.raw \
+                    and self.single_value(by_role, ColumnRole.DEADLINE):
+                record.deadline = previous.deadline
+            if previous is not None and not record.leads and self.single_value(by_role, ColumnRole.LEAD):
+                record.leads, record.leads_raw = previous.leads, previous.leads_raw
+            previous = record
+        self.previous_task = previous
+
+    @staticmethod
+    def single_value(by_role, role) -> bool:
+        cells = by_role.get(role) or []
+        return len(cells) == 1 and len(cells[0].lines) <= 3
+
+    # -- fields -------------------------------------------------------------------------------
+    def fill_fields(self, record: ActionRecord, by_role: dict[ColumnRole, list[Cell]], page: int,
+                    band: tuple[float, float] | None = None) -> None:
+        def lines_of(cells: list[Cell]) -> list[str]:
+            return [ln.text for c in cells for ln in c.lines if band is None or band[0] <= ln.bbox[1] < band[1]]
+
+        for role, name in TEXT_FIELDS.items():
+            if cells := by_role.get(role):
+                if text := clean_text("\n".join(lines_of(cells))):
+                    setattr(record, name, text)
+                    record.provenance[name] = prov(cells[0], page)
+        if (cells := by_role.get(ColumnRole.ACTUAL)) and not record.progress:
+            if (text := clean_text("\n".join(lines_of(cells)))) and not is_placeholder(text):
+                record.progress = text
+                record.provenance["progress"] = prov(cells[0], page)
+        self.fill_deadline(record, by_role, page, lines_of)
+        if cells := by_role.get(ColumnRole.LEAD):
+            lines = [ln for ln in lines_of(cells) if not is_placeholder(ln)]
+            if lines:
+                self.set_leads(record, lines, cells[0], page)
+        if (cells := by_role.get(ColumnRole.RAG)) and band is None:
+            rating, source, conflict, status = read_rag(cells, self.w.legends.ratings)
+            if rating or status:
+                record.rag, record.rag_source, record.rag_conflict, record.status_raw = rating, source, conflict, status
+                record.provenance["rag"] = prov(cells[0], page)
+        for role in (ColumnRole.EXTRA, ColumnRole.DIRECTION):
+            for cell in by_role.get(role, []):
+                if (text := clean_text(cell.text)) and self.layout:
+                    record.extra[self.layout.headers[cell.col] or role.value] = text
+
+    def fill_deadline(self, record: ActionRecord, by_role: dict[ColumnRole, list[Cell]], page: int, lines_of) -> None:
+        """The deadline printed for the row: the current version's date when the table has several
+        date columns, or the header of the timescale column marked with an X."""
+        deadlines = by_role.get(ColumnRole.DEADLINE, [])
+        if self.layout and len(deadlines) > 1:
+            order = {col: i for i, col in enumerate(self.layout.deadline_columns)}
+            deadlines = sorted(deadlines, key=lambda c: order.get(c.col, len(order)))
+        for cell in deadlines:
+            raw = clean_text("\n".join(lines_of([cell])))
+            if not is_placeholder(raw):
+                record.deadline = self.w.legends.deadline(raw, self.w.period_end)
+                record.provenance["deadline"] = prov(cell, page)
+                return
+        for cell in by_role.get(ColumnRole.TIMESCALE, []):
+            if is_mark(clean_text(cell.text)) and self.layout:
+                header = self.layout.headers[cell.col]
+                record.deadline = self.w.legends.deadline(header, self.w.period_end)
+                record.provenance["deadline"] = prov(cell, page)
+                return
+
+    def set_leads(self, record: ActionRecord, lines: list[str], cell: Cell, page: int) -> None:
+        record.lead_lines = lines
+        record.leads = parse_leads(lines, self.w.legends.abbreviations)
+        record.leads_raw = " ".join(" ".join(lines).split()) or None
+        record.provenance["leads"] = prov(cell, page)
+
+    # -- rows cut by a page break -------------------------------------------------------------
+    def is_continuation(self, by_role: dict[ColumnRole, list[Cell]], roles: list[ColumnRole],
+                        starts: list[Cell | None]) -> bool:
+        """Does the first row on a page carry on the record cut by the page break?"""
+        if self.w.last is None:
+            return False
+        if self.open_row:
+            return True
+        if ColumnRole.REF in roles:
+            # in a numbered table, a row without its number carries on the last one
+            return not any(c.text.strip() for c in by_role.get(ColumnRole.REF, []))
+        text_cells = by_role.get(ColumnRole.ACTION) or by_role.get(ColumnRole.TASK) or []
+        text = " ".join(c.text for c in text_cells).strip()
+        if not text or CONTD_RE.search(text) or SUB_BULLET_RE.match(text):
+            return True
+        ref, _, _ = split_ref(strip_bullet(text.splitlines()[0]))
+        return ref is None and (self.w.last.ref is not None or text[:1].islower())
+
+    def continue_tasks(self, by_role: dict[ColumnRole, list[Cell]], page: int) -> None:
+        """A row of an action/tasks table carried over a page break.
+
+        Action text goes on the current action; a first task item that starts with neither a
+        bullet nor a reference finishes the last task; every other item is a new task.
+        """
+        action_text = clean_text("\n".join(c.text for c in by_role.get(ColumnRole.ACTION, [])))
+        if action_text and self.w.action is not None:
+            self.w.action.text = join_lines([self.w.action.text, action_text])
+        fields_only = {r: c for r, c in by_role.items() if r not in (ColumnRole.ACTION, ColumnRole.TASK)}
+        task_cell = self.first(by_role, ColumnRole.TASK)
+        if task_cell is None or not task_cell.text.strip():
+            self.continue_record(fields_only, page)
+            return
+        items = split_items_with_tops(task_cell.lines)
+        first_line = items[0][0].text
+        starts_new = (is_bullet(first_line) and not SUB_BULLET_RE.match(first_line)
+                      or split_ref(strip_bullet(first_line))[0] is not None)
+        if starts_new:
+            self.tasks(task_cell, by_role, page, self.w.action, None, items)
+            return
+        last = self.w.last
+        last.text = join_lines([last.text, item_text([ln.text for ln in items[0]])])
+        if len(items) == 1:
+            self.continue_record(fields_only, page)
+        else:
+            self.tasks(task_cell, by_role, page, self.w.action, None, items[1:], open_start=False)
+
+    def continue_record(self, by_role: dict[ColumnRole, list[Cell]], page: int) -> None:
+        record = self.w.last
+        for role, cells in by_role.items():
+            text = clean_text(CONTD_RE.sub("", "\n".join(c.text for c in cells)))
+            if not text:
+                continue
+            if role in (ColumnRole.TASK, ColumnRole.ACTION):
+                record.text = join_lines([record.text, text])
+            elif role in TEXT_FIELDS:
+                name = TEXT_FIELDS[role]
+                old = getattr(record, name)
+                setattr(record, name, join_lines([old, text]) if old else text)
+            elif role == ColumnRole.LEAD:
+                self.set_leads(record, record.lead_lines + [line for c in cells for line in cell_lines(c)], cells[0], page)
+            elif role == ColumnRole.DEADLINE and not record.deadline.raw:
+                record.deadline = self.w.legends.deadline(text, self.w.period_end)
+            elif role == ColumnRole.RAG and record.rag is None:
+                record.rag, record.rag_source, record.rag_conflict, record.status_raw = read_rag(cells, self.w.legends.ratings)

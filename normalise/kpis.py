@@ -1,0 +1,141 @@
+"""KPI tables and KPI cards: one Measure per indicator, its values by column label.
+
+A KPI table has an indicator-name column and value columns (periods, targets, outturns,
+baselines, benchmarks); a rating or status column gives the indicator's rating, a direction
+column its direction of travel, and a comments column is kept aside, never as a value. A
+summary grid counting ratings (`GREEN 2 | AMBER 1 | RED 2`) is not an indicator table.
+"""
+
+from __future__ import annotations
+
+from extract.records import Cell, ExtractedTable
+
+from .columns import KPI_NAME_RE, ColumnRole, assign_roles, is_kpi_table, period_of, value_kind
+from .grid import cells_covering, flat
+from .layout import Layout
+from .numbers import parse_number
+from .rag import rag_from_word, read_rag
+from .records import Measure, MeasureValue
+from .refs import split_ref
+from .tasks import ALIGN_TOLERANCE, split_items_with_tops
+from .text import clean_text, is_bullet, item_text, join_lines
+from .walk import Walk, prov
+
+NOT_VALUES = {ColumnRole.PROGRESS, ColumnRole.NEXT_STEPS, ColumnRole.EXTRA, ColumnRole.LEAD, ColumnRole.AGENCY}
+SUMMARY_SHARE = 0.5  # of a header row's cells that are rating words, for a count grid of ratings
+
+
+def is_rating_summary(header: list[str]) -> bool:
+    """'GREEN | AMBER | RED' over counts: a summary of ratings, not indicators."""
+    filled = [h for h in header if h]
+    return len(filled) >= 2 and sum(bool(rag_from_word(h.split()[0])) for h in filled) >= SUMMARY_SHARE * len(filled)
+
+
+class KpiTables:
+    def __init__(self, walk: Walk):
+        self.w = walk
+        self.header: list[str] | None = None
+
+    def card(self, table: ExtractedTable) -> bool:
+        """A KPI card read by the card reader: title, rating box and labelled values."""
+        if table.reader != "kpi_card":
+            return False
+        cells = {c.row: c for c in table.cells if c.col == 0}
+        values = [c for c in table.cells if c.col == 1]
+        title = cells.get(0)
+        if title is None or not title.text.strip():
+            return False
+        ref, _, name = split_ref(clean_text(title.text) or "")
+        measure = Measure(ref=ref, priority_ref=self.w.priority_ref, name=name, page=table.page)
+        for label_cell in (c for c in table.cells if c.col == 0 and c.row > 0):
+            value_cell = next((v for v in values if v.row == label_cell.row), None)
+            label, raw = flat(label_cell), clean_text(value_cell.text) if value_cell else None
+            if not raw:
+                continue
+            if label.lower() in ("rating", "rag", "status"):
+                measure.rag, _, _, measure.status_raw = read_rag([value_cell], self.w.legends.ratings)
+            elif label.lower() in ("direction", "direction of travel", "dot", "trend"):
+                measure.direction = raw
+            else:
+                measure.values.append(MeasureValue(column_label=label, value_raw=raw, value_num=parse_number(raw),
+                                                   period_label=period_of(label), value_kind=value_kind(label),
+                                                   provenance=prov(value_cell, table.page)))
+        self.w.measures.append(measure)
+        return True
+
+    def table(self, table: ExtractedTable, action_layout: Layout | None) -> bool:
+        """Read the table if it is a KPI table (or goes on from one); False otherwise."""
+        first = [flat(c) for c in cells_covering(table, 0)]
+        if is_rating_summary(first):
+            return False
+        # before any action table, only an explicitly named indicator table counts as KPIs
+        if is_kpi_table(first, strict=action_layout is None):
+            self.read(table, first, 1)
+            return True
+        if self.header and table.n_cols == len(self.header):
+            self.read(table, self.header, 0)
+            return True
+        return False
+
+    def read(self, table: ExtractedTable, header: list[str], start: int) -> None:
+        self.w.table_read()
+        self.header = header
+        roles = assign_roles(header)
+        ref_col = roles.index(ColumnRole.REF) if ColumnRole.REF in roles else None
+        name_col = next((i for i, h in enumerate(header) if i != ref_col and KPI_NAME_RE.search(h)),
+                        1 if ref_col == 0 and len(header) > 1 else 0)
+        for row in range(start, table.n_rows):
+            cells = cells_covering(table, row)
+            name_cell = cells[name_col]
+            if not name_cell or not name_cell.text.strip() or [flat(c) for c in cells] == header:
+                continue
+            if name_cell.col_span >= table.n_cols - 1:
+                continue  # a section heading across the table, not an indicator
+            ref_cell = cells[ref_col] if ref_col is not None else None
+            ref = clean_text(ref_cell.text) if ref_cell is not None and ref_cell is not name_cell else None
+            for name, band in indicator_names(name_cell):
+                self.measure(name, ref, band, cells, header, roles, table.page, skip={ref_col, name_col})
+
+    def measure(self, name: str, ref: str | None, band, cells: list[Cell | None], header: list[str], roles,
+                page: int, skip: set) -> None:
+        printed_ref, _, rest = split_ref(name)
+        measure = Measure(ref=ref or printed_ref, priority_ref=self.w.priority_ref, name=rest if printed_ref else name, page=page)
+        for col, cell in enumerate(cells):
+            if col in skip or cell is None or (col and cells[col - 1] is cell):
+                continue
+            if roles[col] == ColumnRole.RAG:
+                rating, _, _, status = read_rag([cell], self.w.legends.ratings)
+                measure.rag, measure.status_raw = measure.rag or rating, measure.status_raw or status
+                continue
+            raw = clean_text("\n".join(ln.text for ln in cell.lines if band[0] <= ln.bbox[1] < band[1]))
+            if raw is None or roles[col] in NOT_VALUES:
+                continue
+            if roles[col] == ColumnRole.DIRECTION:
+                measure.direction = raw
+                continue
+            label = header[col]
+            measure.values.append(MeasureValue(
+                column_label=label, value_raw=raw, value_num=parse_number(raw),
+                period_label=period_of(label), value_kind=value_kind(label), provenance=prov(cell, page)))
+        self.w.measures.append(measure)
+
+
+def indicator_names(cell: Cell) -> list[tuple[str, tuple[float, float]]]:
+    """Indicator names in a name cell with the band of height each one's values sit in.
+
+    'Key Stage 2:' followed by bullets is a group: each bullet is an indicator named
+    'Key Stage 2: <bullet>', its values printed level with it in the other columns.
+    """
+    items = split_items_with_tops(cell.lines)
+    everything = (float("-inf"), float("inf"))
+    bullets = [group for group in items if is_bullet(group[0].text)]
+    if len(bullets) < 2 or is_bullet(items[0][0].text) or len(items) != len(bullets) + 1:
+        return [(clean_text(cell.text) or "", everything)]
+    heading = join_lines([ln.text for ln in items[0]])
+    tops = [group[0].bbox[1] for group in bullets]
+    out = []
+    for i, group in enumerate(bullets):
+        low = tops[i] - ALIGN_TOLERANCE if i else float("-inf")
+        high = tops[i + 1] - ALIGN_TOLERANCE if i + 1 < len(tops) else float("inf")
+        out.append((f"{heading} {item_text([ln.text for ln in group])}", (low, high)))
+    return out

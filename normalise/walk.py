@@ -1,0 +1,200 @@
+"""The walk over a document: pages top to bottom, tables and heading lines in reading order.
+
+It keeps a little state across pages (the current priority, area, action and the column roles
+of the last action table) because published plans break rows and tables across pages and print
+headers only once per page, if at all. Action tables are read by normalise/actions.py, KPI
+tables and cards by normalise/kpis.py; a table matching neither is kept as generic rows.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+
+from extract.records import Cell, ExtractedDocument, ExtractedTable, TextLine
+
+from .grid import flat, row_cells
+from .headings import Heading, label_key, read_heading
+from .legends import Legends
+from .rag import read_rag
+from .records import ActionRecord, GenericTable, Level, Measure, Priority, Provenance
+
+
+def prov(cell: Cell | TextLine | None, page: int) -> Provenance:
+    return Provenance(page=page, bbox=cell.bbox if cell else None)
+
+
+@dataclass
+class Walk:
+    """What the walk has read so far, and where in the document's hierarchy it stands."""
+
+    legends: Legends
+    period_end: date | None = None
+    known_priorities: dict[str, Priority] = field(default_factory=dict)
+    labels: frozenset[str] = frozenset()  # banner texts the document repeats over groups of rows
+    priorities: list[Priority] = field(default_factory=list)
+    actions: list[ActionRecord] = field(default_factory=list)
+    measures: list[Measure] = field(default_factory=list)
+    generic: list[GenericTable] = field(default_factory=list)
+    table_columns: list[str] = field(default_factory=list)
+    theme: str | None = None
+    label: str | None = None  # the recurring label over the rows now being read
+    priority: Priority | None = None
+    aim: ActionRecord | None = None  # the area (priority_area record) the next actions sit in
+    action: ActionRecord | None = None  # the action the next tasks sit under
+    last: ActionRecord | None = None  # the record a row cut by a page break continues
+    pending: tuple[Heading, int, TextLine] | None = None  # a numbered heading line, until a table under it is read
+
+    @property
+    def priority_ref(self) -> str | None:
+        return self.priority.ref if self.priority else None
+
+    @property
+    def printed_priority_ref(self) -> str | None:
+        """The priority's ref as the document prints it: None when it was only counted."""
+        return self.priority.ref if self.priority and self.priority.ref_printed else None
+
+    def add(self, record: ActionRecord) -> ActionRecord:
+        if self.label and self.label not in record.flags:
+            record.flags.append(self.label)
+        self.actions.append(record)
+        self.last = record
+        return record
+
+    # -- headings -----------------------------------------------------------------------------
+    def heading(self, heading: Heading, page: int, cell: Cell | TextLine | None = None,
+                rag_cells: list[Cell] | None = None) -> bool:
+        """Act on a banner or heading line; True when it placed the rows that follow."""
+        if heading.kind == "label":
+            self.label = heading.title
+            return True
+        if heading.kind == "theme":
+            self.theme, self.label = heading.title, None
+            return True
+        if heading.kind == "area":
+            self.start_area(heading.ref, heading.title, page, cell, rag_cells)
+            return True
+        if heading.kind != "priority":
+            return False
+        self.label = None
+        ref, title, counted = heading.ref, heading.title, False
+        if ref is None:
+            known = self.lookup_priority(title)
+            if known is not None:
+                ref, title, counted = known.ref, known.title, True  # numbered elsewhere, not in this heading
+            elif heading.contd and self.priority:
+                return True
+            elif heading.keyword:
+                ref = str(len(self.priorities) + 1)  # 'Priority - Safeguarding': one of a numbered series
+                counted = True
+        existing = next((p for p in self.priorities if p.ref == ref and (ref is not None or p.title == title)), None)
+        if existing is not None and not counted:
+            existing.ref_printed = True
+        if existing is None:
+            fallback = self.known_priorities[ref].title if ref in self.known_priorities else ""
+            existing = Priority(ref=ref, title=title or fallback, theme=self.theme, page=page, ref_printed=not counted)
+            self.priorities.append(existing)
+        self.priority = existing
+        self.aim = self.action = None
+        if not heading.contd:
+            self.last = None  # a new priority starts with a new row, never a carried-over one
+        rating, source, conflict, status = read_rag(rag_cells or [], self.legends.ratings)
+        if rating and cell is not None:
+            self.aim = self.add(ActionRecord(
+                ref=ref, level=Level.PRIORITY_AREA, priority_ref=ref, text=existing.title, rag=rating, status_raw=status,
+                rag_source=source, rag_conflict=conflict, page=page, provenance={"text": prov(cell, page)}))
+        return True
+
+    def heading_line(self, heading: Heading, page: int, line: TextLine) -> None:
+        """A heading line above tables. A named one ('Priority 2 ...') places what follows at once;
+        a numbered one ('3. Timeline') waits for a table it heads to be read: numbered sections of a
+        committee report ('4. POLICY IMPLICATIONS') hold tables that are no plan."""
+        if heading.keyword:
+            self.pending = None
+            self.heading(heading, page, line)
+        else:
+            self.pending = (heading, page, line)
+
+    def table_read(self) -> None:
+        """A plan table was read: the numbered heading above it, if any, is its section."""
+        if self.pending:
+            heading, page, line = self.pending
+            self.pending = None
+            self.heading(heading, page, line)
+
+    def lookup_priority(self, title: str) -> Priority | None:
+        key = title.lower().strip()
+        for p in self.known_priorities.values():
+            if p.title and (p.title.lower() == key or key and p.title.lower().startswith(key)):
+                return p
+        return None
+
+    def ensure_priority(self, page: int) -> None:
+        """Rows before any priority heading, under a theme: the theme is their priority."""
+        if self.priority is None and self.theme:
+            self.heading(Heading("priority", None, self.theme), page)
+
+    def start_area(self, ref: str | None, text: str, page: int, cell: Cell | TextLine | None,
+                   rag_cells: list[Cell] | None = None, flags: list[str] | None = None) -> ActionRecord:
+        """A grouping inside the current priority: one priority_area record its rows point to."""
+        self.ensure_priority(page)
+        self.label = None
+        rating, source, conflict, status = read_rag(rag_cells or [], self.legends.ratings)
+        record = ActionRecord(ref=ref, flags=list(flags or []), level=Level.PRIORITY_AREA, text=text,
+                              parent_ref=self.priority_ref, priority_ref=self.priority_ref, rag=rating,
+                              status_raw=status, rag_source=source, rag_conflict=conflict, page=page,
+                              provenance={"text": prov(cell, page)})
+        self.actions.append(record)
+        self.aim, self.action = record, None
+        return record
+
+
+def recurring_labels(doc: ExtractedDocument) -> frozenset[str]:
+    """Unnumbered banner texts a document prints over more than one group of rows ('Current Efforts')."""
+    counts: Counter[str] = Counter()
+    for table in doc.tables:
+        for row in range(table.n_rows):
+            cells = [c for c in row_cells(table, row) if c and c.text.strip()]
+            if len(cells) == 1 and cells[0].col_span >= max(2, table.n_cols // 2):
+                text = flat(cells[0])
+                if read_heading(text).kind in ("priority", "theme") and read_heading(text).ref is None:
+                    counts[label_key(text)] += 1
+    return frozenset(text for text, n in counts.items() if n >= 2)
+
+
+def is_heading_line(line: TextLine, tables_below: list[ExtractedTable]) -> Heading | None:
+    """A loose line that heads the table(s) under it on its page: a numbered or named heading."""
+    if not tables_below or len(line.text) > 200:
+        return None
+    heading = read_heading(line.text, banner=False)
+    return heading if heading.kind in ("priority", "area") else None
+
+
+def assemble(doc: ExtractedDocument, walk: Walk) -> Walk:
+    """Walk pages top to bottom: heading lines and tables interleaved by position."""
+    from .actions import ActionTables
+    from .kpis import KpiTables
+
+    actions, kpis = ActionTables(walk), KpiTables(walk)
+    for page in doc.pages:
+        events: list[tuple[float, object]] = [(t.bbox[1], t) for t in page.tables]
+        events += [(ln.bbox[1], ln) for ln in page.lines]
+        first = True
+        for top, item in sorted(events, key=lambda e: e[0]):
+            if isinstance(item, ExtractedTable):
+                if not (kpis.card(item) or actions.table(item, first) or kpis.table(item, actions.layout)
+                        or actions.headerless(item)):
+                    keep_generic(walk, item)
+                    actions.open_row = False
+                first = False
+            elif heading := is_heading_line(item, [t for t in page.tables if t.bbox[1] >= top]):
+                walk.heading_line(heading, page.number, item)
+    return walk
+
+
+def keep_generic(walk: Walk, table: ExtractedTable) -> None:
+    walk.pending = None
+    rows = [[flat(c) for c in row_cells(table, r)] for r in range(table.n_rows)]
+    if any(any(cell for cell in row) for row in rows):
+        walk.generic.append(GenericTable(page=table.page, header=rows[0], rows=rows[1:]))
