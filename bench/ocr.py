@@ -4,10 +4,10 @@ by other hands than the sample generator.
     python bench/ocr.py [--models fast,standard] [--quick] [--sets docx,html,reportlab]
 
 The scans are made here, deterministically (tests/scanned.py), and cached in bench/corpus/scans/:
-  docx       samples/renderings/docx/*.pdf (LibreOffice Writer, merged cells) as an office copier
+  docx       tests/renderings/docx/*.pdf (LibreOffice Writer, merged cells) as an office copier
              scans them: 150 dpi greyscale, JPEG quality 40, blur, grain, skew up to 3°, page 3
              fed sideways (90°) and page 5 upside down (180°); RAG shading becomes grey, the words stay
-  html       samples/renderings/html/*.pdf (Chromium print): the same in colour (RAG is only the
+  html       tests/renderings/html/*.pdf (Chromium print): the same in colour (RAG is only the
              fill there: a greyscale copy would erase it), JPEG quality 45
   reportlab  samples/*.pdf scanned as tests/test_ocr.py scans them (200 dpi colour, small skew)
 
@@ -63,7 +63,7 @@ def make_scans(sets: list[str], quick: bool) -> list[tuple[str, Path, Path]]:
         if name == "reportlab":
             sources = sorted((ROOT / "samples").glob("*.pdf"))
         else:
-            sources = sorted((ROOT / "samples" / "renderings" / name).glob("*.pdf"))
+            sources = sorted((ROOT / "tests" / "renderings" / name).glob("*.pdf"))
         if quick:
             sources = [s for s in sources if s.stem in ("cef-portfolio-plan-2018-22", "ecf-portfolio-plan-update-2017-18")]
         for i, source in enumerate(sources):
