@@ -215,7 +215,10 @@ class Engine:
         for r in iterate_level(iterator, RIL.WORD):
             if r.IsAtBeginningOf(RIL.TEXTLINE):
                 self._lines += 1
-            text = (r.GetUTF8Text(RIL.WORD) or "").strip()
+            try:
+                text = (r.GetUTF8Text(RIL.WORD) or "").strip()
+            except RuntimeError:  # tesserocr's "No text returned": a blob it found no reading for
+                continue
             box, line = r.BoundingBox(RIL.WORD), r.BoundingBox(RIL.TEXTLINE)
             confidence = r.Confidence(RIL.WORD)
             if not text or box is None or confidence < 0:
@@ -478,6 +481,38 @@ def relative_colour(pixels: np.ndarray, paper: np.ndarray, settings: OcrSettings
     return tuple(round(float(c), 3) for c in colour)
 
 
+def block_fills(blocks, rgb: np.ndarray, paper: np.ndarray, scale: tuple[float, float],
+                settings: OcrSettings = SETTINGS) -> list[dict]:
+    """Filled rectangles for the solid dark blocks (banners, dark header rows, deep shading), coloured from the pixels."""
+    sx, sy = scale
+    out = []
+    for b in blocks:
+        colour = relative_colour(rgb[b.y0:b.y1, b.x0:b.x1], paper, settings)
+        if colour is not None:
+            out.append({"x0": b.x0 * sx, "x1": b.x1 * sx, "top": b.y0 * sy, "bottom": b.y1 * sy, "rgb": colour})
+    return out
+
+
+def fill_edges(fills: list[dict]) -> list[dict]:
+    """The four sides of each filled rectangle as edges, as a PDF's rectangles give pdfplumber's page.edges."""
+    out = []
+    for f in fills:
+        width, height = f["x1"] - f["x0"], f["bottom"] - f["top"]
+        for y in (f["top"], f["bottom"]):
+            out.append({"x0": f["x0"], "x1": f["x1"], "top": y, "bottom": y, "width": width, "height": 0.0,
+                        "orientation": "h"})
+        for x in (f["x0"], f["x1"]):
+            out.append({"x0": x, "x1": x, "top": f["top"], "bottom": f["bottom"], "width": 0.0, "height": height,
+                        "orientation": "v"})
+    return out
+
+
+def covered(box: BBox, fills: list[dict]) -> bool:
+    """True when a filled rectangle already covers the cell's centre."""
+    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+    return any(f["x0"] <= cx <= f["x1"] and f["top"] <= cy <= f["bottom"] for f in fills)
+
+
 def cell_shading(boxes: list[BBox], rgb: np.ndarray, ink: np.ndarray, paper: np.ndarray,
                  scale: tuple[float, float], settings: OcrSettings = SETTINGS) -> list[dict]:
     """A filled rectangle for each ruled cell whose inside (less its border band and its text) is not paper."""
@@ -572,28 +607,29 @@ def legibility(words: list[Word]) -> float:
 def read_image(image: np.ndarray, number: int, width: float, height: float, dpi: int, settings: OcrSettings,
                clock: Clock) -> ReadImage:
     """The page view of an upright, level page image: strokes, words and shading."""
-    grey = invert_dark_blocks(lightness(image) if image.ndim == 3 else image, dpi)
+    grey, blocks = invert_dark_blocks(lightness(image) if image.ndim == 3 else image, dpi)
     ink = ink_mask(grey)
-    horizontal, vertical, rules = find_rules(ink, dpi)
+    horizontal, vertical, rules = find_rules(ink, dpi, blocks)
     clean = ocr_input(grey, ink, rules, settings)
     scale = (width / image.shape[1], height / image.shape[0])
-    edges = segment_edges(horizontal, vertical, scale)
-    verticals = [(e["x0"], e["top"], e["bottom"]) for e in edges if e["orientation"] == "v"]
+    rgb = image if image.ndim == 3 else cv2.cvtColor(image, cv2.COLOR_GRAY2RGB)
+    paper = paper_colour(rgb, ink)
+    fills = block_fills(blocks, rgb, paper, scale, settings)
+    fills += shaded_areas(rgb, ink, rules, paper, dpi, [(f["x0"], f["top"], f["x1"], f["bottom"]) for f in fills],
+                          scale, settings)
+    verticals = [(s.x0 * scale[0], s.y0 * scale[1], s.y1 * scale[1]) for s in vertical]
+    edges = segment_edges(horizontal, vertical, scale) + fill_edges(fills)
     strokes = PageView(number=number, width=width, height=height, words=[], edges=edges, verticals=verticals,
-                       fills=[], images=[], char_count=0)
+                       fills=fills, images=[], char_count=0)
     cells = [box for group in ruled.ruled_cell_groups(strokes, ruled.SETTINGS) for box in group]
     boxes_px = [to_pixels(box, scale) for box in cells]
+    fills += cell_shading([c for c in cells if not covered(c, fills)], rgb, ink, paper, scale, settings)
     clock.lap("prepare")
     words = mosaic_words(clean, boxes_px, layer_cells(cells, settings), dpi, settings)
     words += lone_values(clean, boxes_px, words, dpi, settings)
     clock.lap("recognise")
-    rgb = image if image.ndim == 3 else cv2.cvtColor(image, cv2.COLOR_GRAY2RGB)
-    paper = paper_colour(rgb, ink)
-    fills = cell_shading(cells, rgb, ink, paper, scale, settings)
-    fills += shaded_areas(rgb, ink, rules, paper, dpi, cells, scale, settings)
     view = PageView(number=number, width=width, height=height, words=word_dicts(words, scale), edges=edges,
                     verticals=verticals, fills=fills, images=[(0.0, 0.0, width, height)], char_count=0)
-    clock.lap("shading")
     return ReadImage(view=view, words=words)
 
 

@@ -18,6 +18,10 @@ INK_CONTRAST = 20  # 0..255: how much darker than that neighbourhood ink is
 DARK_LEVEL = 150  # 0..255 on the lightest channel: darker areas may be solid banners holding light text
 DARK_BLOCK_MIN_PT = 4.0  # points: a dark area at least this thick in both directions is a block, not a glyph
 DARK_BLOCK_EDGE_PX = 3  # pixels either side of a block's outline painted white once it is inverted
+DARK_BLOCK_MIN_SIDE_PT = 8.0  # points: a dark block is at least a line of text tall and wide (a blurred bold word is not)
+DARK_BLOCK_FILLED = 0.5  # share of its box a dark block fills (a frame or a photo's outline fills less)
+DARK_BLOCK_SIDE = 0.3  # share of a column (row) beside a block that is dark for the block to reach over it (light text fills the rest)
+DARK_LEVELS = (100, DARK_LEVEL)  # 0..255: blocks darker than the first are found first, then those darker than the second
 SKEW_LIMIT = 4.0  # degrees: the largest tilt looked for (the promise is ±3°; the margin keeps 3° off the edge of the search)
 SKEW_STEP = 0.05  # degrees between trial angles of the projection-profile search
 SKEW_WORK_WIDTH = 800  # pixels: the skew search runs on a copy this wide (cheap, still sharp)
@@ -26,6 +30,8 @@ H_RULE_MIN_PT = 24.0  # points: shortest horizontal run read as a rule (longer t
 V_RULE_MIN_PT = 8.0  # points: shortest vertical run read as a rule (taller than body text glyphs)
 MAX_RULE_THICKNESS_PT = 3.0  # points: thicker runs are filled blocks or bold glyphs, not rules
 RULE_BRIDGE_PT = 0.5  # points: gaps this small in a rule (noise, JPEG) are closed before reading it
+RULE_CLEARANCE_PT = 1.5  # points: how far beside a rule there is paper (cell padding); a word blurred into a bar has glyphs there
+MAX_CROWDED_SHARE = 0.4  # of a run's length that may have ink that close (text touching a rule, crossing rules); measured: rules <= 0.2, words >= 0.5
 SIDEWAYS_MARGIN = 1.5  # a page runs sideways when its column profile is this much sharper than its row profile
 
 
@@ -60,28 +66,104 @@ def lightness(rgb: np.ndarray) -> np.ndarray:
     return cv2.max(cv2.max(red, green), blue)
 
 
-def invert_dark_blocks(grey: np.ndarray, dpi: float) -> np.ndarray:
-    """The page with solid dark boxes (banners, dark header rows) turned light-on-dark to dark-on-light.
+@dataclass(frozen=True)
+class Block:
+    """A solid dark area in pixels (a banner, a dark header row, a deeply shaded cell) and its median grey level."""
 
-    White text on a dark band would otherwise reach OCR as the outlines of its letters. A
-    block is dark ink that survives an opening wider than any glyph stroke; its bounding box is
-    inverted whole.
-    """
-    dark = np.where(cv2.medianBlur(grey, 3) < DARK_LEVEL, 255, 0).astype(np.uint8)
+    x0: int
+    y0: int
+    x1: int
+    y1: int
+    level: int
+    inverted: bool  # it held light text, and was turned dark-on-light for OCR
+
+
+def dark_blocks(grey: np.ndarray, dpi: float) -> list[tuple[int, int, int, int]]:
+    """Pixel boxes (x, y, w, h) of solid dark areas: dark ink that survives an opening wider than any
+    glyph stroke, no smaller than a line of text and filled, not a frame. The darkest are found
+    first, then the merely dark beside them, so a dark header row over a mid-grey rating cell is
+    two blocks."""
+    smooth = cv2.medianBlur(grey, 3)
     size = max(3, round(DARK_BLOCK_MIN_PT * dpi / 72))
-    solid = cv2.morphologyEx(dark, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (size, size)))
-    count, _, stats, _ = cv2.connectedComponentsWithStats(solid, connectivity=8)
-    if count <= 1:
-        return grey
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (size, size))
+    least = DARK_BLOCK_MIN_SIDE_PT * dpi / 72
+    taken = np.zeros(grey.shape, dtype=bool)
+    out = []
+    for level in DARK_LEVELS:
+        dark = np.where((smooth < level) & ~taken, 255, 0).astype(np.uint8)
+        solid = cv2.morphologyEx(dark, cv2.MORPH_OPEN, kernel)
+        count, _, stats, _ = cv2.connectedComponentsWithStats(solid, connectivity=4)
+        found = [grown(smooth < level, int(x), int(y), int(w), int(h)) for x, y, w, h, area in stats[1:count]
+                 if area >= DARK_BLOCK_FILLED * w * h and min(w, h) >= least]
+        for x, y, w, h in merged(found):
+            out.append((x, y, w, h))
+            taken[max(y - 2, 0):y + h + 2, max(x - 2, 0):x + w + 2] = True
+    return out
+
+
+def grown(dark: np.ndarray, x: int, y: int, w: int, h: int) -> tuple[int, int, int, int]:
+    """A block's box grown back to the band's true sides: the opening that finds blocks eats into them
+    where light text runs close to an edge. A side moves out while the next column (row) is mostly dark."""
+    x0, y0, x1, y1 = x, y, x + w, y + h
+    height, width = dark.shape
+    while x0 > 0 and dark[y0:y1, x0 - 1].mean() >= DARK_BLOCK_SIDE:
+        x0 -= 1
+    while x1 < width and dark[y0:y1, x1].mean() >= DARK_BLOCK_SIDE:
+        x1 += 1
+    while y0 > 0 and dark[y0 - 1, x0:x1].mean() >= DARK_BLOCK_SIDE:
+        y0 -= 1
+    while y1 < height and dark[y1, x0:x1].mean() >= DARK_BLOCK_SIDE:
+        y1 += 1
+    return x0, y0, x1 - x0, y1 - y0
+
+
+def merged(boxes: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
+    """Boxes (x, y, w, h) that overlap or touch, joined: one band found in pieces is one block."""
+    out = [list(b) for b in boxes]
+    changed = True
+    while changed:
+        changed = False
+        for i in range(len(out)):
+            for j in range(i + 1, len(out)):
+                a, b = out[i], out[j]
+                if a[0] <= b[0] + b[2] + 1 and b[0] <= a[0] + a[2] + 1 and a[1] <= b[1] + b[3] + 1 and b[1] <= a[1] + a[3] + 1:
+                    x0, y0 = min(a[0], b[0]), min(a[1], b[1])
+                    x1, y1 = max(a[0] + a[2], b[0] + b[2]), max(a[1] + a[3], b[1] + b[3])
+                    out[i] = [x0, y0, x1 - x0, y1 - y0]
+                    del out[j]
+                    changed = True
+                    break
+            if changed:
+                break
+    return [tuple(b) for b in out]
+
+
+def invert_dark_blocks(grey: np.ndarray, dpi: float) -> tuple[np.ndarray, list[Block]]:
+    """The page with solid dark boxes holding light text (banners, dark header rows) turned dark-on-light,
+    and every dark block found.
+
+    White text on a dark band would otherwise reach OCR as the outlines of its letters. A block
+    holding dark text (a mid-grey rating cell with its word) is left as it is: inverting it
+    would erase the word.
+    """
     out = grey.copy()
-    for x, y, w, h, area in stats[1:count]:
-        if area >= 0.6 * w * h:  # a filled box, not a thick frame or a photo's outline
-            flipped = 255 - grey[y:y + h, x:x + w].astype(np.float32)
-            background = max(float(np.median(flipped)), 1.0)  # the band's own colour becomes paper white
+    blocks = []
+    for x, y, w, h in dark_blocks(grey, dpi):
+        patch = grey[y:y + h, x:x + w]
+        level = int(np.median(patch))
+        e = DARK_BLOCK_EDGE_PX + 2  # its blurred outline against the paper is neither text nor block
+        inner = patch[e:-e, e:-e] if min(w, h) > 4 * e else patch
+        lighter = int((inner > level + INK_CONTRAST * 2).sum())
+        darker = int((inner < level - INK_CONTRAST * 2).sum())
+        inverted = lighter >= darker
+        if inverted:
+            flipped = 255 - patch.astype(np.float32)
+            background = max(255.0 - level, 1.0)  # the band's own colour becomes paper white
             out[y:y + h, x:x + w] = np.clip(flipped * (255 / background), 0, 255).astype(np.uint8)
             edge = DARK_BLOCK_EDGE_PX  # the band's blurred outline would read as a frame of rules
             cv2.rectangle(out, (x - 1, y - 1), (x + w, y + h), 255, thickness=2 * edge)
-    return out
+        blocks.append(Block(x, y, x + w, y + h, level, inverted))
+    return out, blocks
 
 
 def ink_mask(grey: np.ndarray) -> np.ndarray:
@@ -184,19 +266,45 @@ def rule_mask(ink: np.ndarray, orientation: str, min_length_px: int, bridge_px: 
     return cv2.morphologyEx(closed, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, keep))
 
 
-def mask_segments(mask: np.ndarray, orientation: str,
-                  max_thickness_px: float) -> tuple[list[Segment], np.ndarray, list[int]]:
-    """Each connected run of a rule mask as one segment through its centre, with the label image and the run's label."""
+def crowded_share(ink: np.ndarray, x: int, y: int, w: int, h: int, orientation: str, clearance_px: int) -> float:
+    """Share of a run's length with ink just beside it (above or below a horizontal run, left or right of a
+    vertical one), a pixel's gap away: a rule has paper there, a word merged into a bar by blur has its glyphs."""
+    if orientation == "v":
+        return crowded_share(np.ascontiguousarray(ink.T), y, x, h, w, "h", clearance_px)
+    above = ink[max(y - 1 - clearance_px, 0):max(y - 1, 0), x:x + w]
+    below = ink[y + h + 1:y + h + 1 + clearance_px, x:x + w]
+    if not above.size or not below.size:
+        return 0.0  # at the image's edge: nothing beside it to judge by
+    return float((above.any(axis=0) | below.any(axis=0)).mean())
+
+
+def mask_segments(mask: np.ndarray, orientation: str, max_thickness_px: float, ink: np.ndarray | None = None,
+                  clearance_px: int = 0) -> tuple[list[Segment], np.ndarray, list[int]]:
+    """Each connected run of a rule mask as one segment through its centre, with the label image and the run's label.
+
+    With `ink`, a run with ink beside it along more than MAX_CROWDED_SHARE of its length is text, not a rule."""
     count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     segments, kept = [], []
     for label in range(1, count):
         x, y, w, h, _area = (int(v) for v in stats[label])
-        if orientation == "h" and h <= max_thickness_px:
-            segments.append(Segment(float(x), y + h / 2, float(x + w), y + h / 2))
-        elif orientation == "v" and w <= max_thickness_px:
-            segments.append(Segment(x + w / 2, float(y), x + w / 2, float(y + h)))
+        across = h if orientation == "h" else w  # the run's extent across its direction
+        if across > max_thickness_px:
+            # a rule with the baseline of the text resting on it joined to it: its rows (or columns)
+            # that run at least half its length are the rule; the rest is the text's
+            mine = labels[y:y + h, x:x + w] == label
+            profile = mine.sum(axis=1 if orientation == "h" else 0)
+            main = np.flatnonzero(profile >= profile.max() / 2)
+            if main[-1] - main[0] + 1 > max_thickness_px:
+                continue
+            centre = float(main[0] + main[-1] + 1) / 2
         else:
+            centre = across / 2
+        if ink is not None and crowded_share(ink, x, y, w, h, orientation, clearance_px) > MAX_CROWDED_SHARE:
             continue
+        if orientation == "h":
+            segments.append(Segment(float(x), y + centre, float(x + w), y + centre))
+        else:
+            segments.append(Segment(x + centre, float(y), x + centre, float(y + h)))
         kept.append(label)
     return segments, labels, kept
 
@@ -207,20 +315,37 @@ def crosses(vertical: Segment, horizontals: list[Segment], slack: float) -> bool
                for h in horizontals)
 
 
-def find_rules(ink: np.ndarray, dpi: float) -> tuple[list[Segment], list[Segment], np.ndarray]:
+def find_rules(ink: np.ndarray, dpi: float, blocks: list[Block] = ()) -> tuple[list[Segment], list[Segment], np.ndarray]:
     """Horizontal and vertical ruling segments, and a mask of their pixels (to erase before OCR).
 
-    A vertical run that meets no horizontal rule is the stem of a large letter, not a table
-    line: it is neither returned nor erased.
+    A vertical run that meets no horizontal rule nor the top or bottom of a dark block (a
+    separator between the cells of a dark header row) is the stem of a large letter, not a
+    table line: it is neither returned nor erased.
     """
     px = dpi / 72
     bridge = round(RULE_BRIDGE_PT * px)
     thickness = MAX_RULE_THICKNESS_PT * px
+    clearance = max(2, round(RULE_CLEARANCE_PT * px))
     h_mask = rule_mask(ink, "h", round(H_RULE_MIN_PT * px), bridge)
-    horizontal, h_labels, h_kept = mask_segments(h_mask, "h", thickness)
-    v_segments, v_labels, v_kept = mask_segments(rule_mask(ink, "v", round(V_RULE_MIN_PT * px), bridge), "v", thickness)
-    slack = thickness + bridge
-    meeting = [(seg, label) for seg, label in zip(v_segments, v_kept) if crosses(seg, horizontal, slack)]
+    horizontal, h_labels, h_kept = mask_segments(h_mask, "h", thickness, ink, clearance)
+    v_segments, v_labels, v_kept = mask_segments(rule_mask(ink, "v", round(V_RULE_MIN_PT * px), bridge), "v", thickness,
+                                                 ink, clearance)
+    slack = thickness + bridge + DARK_BLOCK_EDGE_PX  # a block's outline is painted white that far
+    borders = [Segment(float(b.x0), float(y), float(b.x1), float(y)) for b in blocks for y in (b.y0, b.y1)]
+    meeting = [(seg, label) for seg, label in zip(v_segments, v_kept) if crosses(seg, horizontal + borders, slack)]
     kept = np.isin(h_labels, h_kept) | np.isin(v_labels, [label for _, label in meeting])
     rules = np.where(kept, 255, 0).astype(np.uint8)
-    return horizontal, [seg for seg, _ in meeting], rules
+    return horizontal, [through_blocks(seg, blocks, slack) for seg, _ in meeting], rules
+
+
+def through_blocks(vertical: Segment, blocks: list[Block], slack: float) -> Segment:
+    """A column rule that stops at the edge of a dark band (a header row whose cell borders are the band's
+    own colour) carried on across it, as the band's cells are bounded by it."""
+    y0, y1 = vertical.y0, vertical.y1
+    for b in blocks:
+        if b.x0 + slack < vertical.x0 < b.x1 - slack:
+            if abs(y0 - b.y1) <= slack:
+                y0 = min(y0, b.y0)
+            if abs(y1 - b.y0) <= slack:
+                y1 = max(y1, b.y1)
+    return Segment(vertical.x0, y0, vertical.x1, y1)
