@@ -82,6 +82,7 @@ class OcrSettings:
     cell_inset: float = 2.0  # points: the border band left out when reading a cell's fill
     no_fill_distance: float = 0.06  # 0..1 RGB distance from the paper colour under which an area is unshaded
     min_shade: float = 6.0  # points: a shaded area narrower or shorter than this is a glyph's halo, not shading
+    fill_snap: float = 4.0  # points: a shaded area's side this close to a rule along it is that rule (blur and halo trimmed it)
     smear_height: float = 2.5  # times the usual word height: a taller "word" spans several lines ...
     smear_confidence: float = 0.5  # ... and is dropped when read with less confidence than this
 
@@ -490,6 +491,23 @@ def block_fills(blocks, rgb: np.ndarray, paper: np.ndarray, scale: tuple[float, 
     return out
 
 
+def snapped_to_rules(fills: list[dict], edges: list[dict], reach: float) -> list[dict]:
+    """Fills with each side moved onto a parallel rule within `reach` points that runs along it: shading
+    found from the pixels stops a little short of the rule that bounds its cell (the rule's blur and
+    the text's halo are not counted as shading), and a side beside a rule is that rule."""
+    def nearest(value: float, lines: list[float]) -> float:
+        close = [v for v in lines if abs(v - value) <= reach]
+        return min(close, key=lambda v: abs(v - value)) if close else value
+
+    out = []
+    for f in fills:
+        rows = [e["top"] for e in edges if e["orientation"] == "h" and e["x0"] <= (f["x0"] + f["x1"]) / 2 <= e["x1"]]
+        cols = [e["x0"] for e in edges if e["orientation"] == "v" and e["top"] <= (f["top"] + f["bottom"]) / 2 <= e["bottom"]]
+        out.append(dict(f, x0=nearest(f["x0"], cols), x1=nearest(f["x1"], cols), top=nearest(f["top"], rows),
+                        bottom=nearest(f["bottom"], rows)))
+    return out
+
+
 def fill_edges(fills: list[dict]) -> list[dict]:
     """The four sides of each filled rectangle as edges, as a PDF's rectangles give pdfplumber's page.edges."""
     out = []
@@ -615,7 +633,9 @@ def read_image(image: np.ndarray, number: int, width: float, height: float, dpi:
     fills += shaded_areas(rgb, ink, rules, paper, dpi, [(f["x0"], f["top"], f["x1"], f["bottom"]) for f in fills],
                           scale, settings)
     verticals = [(s.x0 * scale[0], s.y0 * scale[1], s.y1 * scale[1]) for s in vertical]
-    edges = segment_edges(horizontal, vertical, scale) + fill_edges(fills)
+    rule_edges = segment_edges(horizontal, vertical, scale)
+    fills = snapped_to_rules(fills, rule_edges, settings.fill_snap)
+    edges = rule_edges + fill_edges(fills)
     strokes = PageView(number=number, width=width, height=height, words=[], edges=edges, verticals=verticals,
                        fills=fills, images=[], char_count=0)
     cells = [box for group in ruled.ruled_cell_groups(strokes, ruled.SETTINGS) for box in group]

@@ -181,12 +181,13 @@ def ink_mask(grey: np.ndarray, dpi: float = 150) -> np.ndarray:
     return np.where(cv2.subtract(background, smooth) > INK_CONTRAST, 255, 0).astype(np.uint8)
 
 
-def level_angle(ink: np.ndarray) -> tuple[float, float]:
+def level_angle(ink: np.ndarray, steps: tuple[float, ...] = (0.5, 0.1, SKEW_STEP)) -> tuple[float, float]:
     """The tilt in degrees (counter-clockwise positive, as cv2 rotates) that makes rows of ink level,
     and how sharp the rows are then (comparable between a page and its transpose).
 
-    Projection-profile search: at the right angle, text lines and rules fall into few rows, so
-    the row sums vary the most. Works for prose pages as well as ruled tables.
+    Projection-profile search, coarse to fine (each step searched either side of the last best):
+    at the right angle, text lines and rules fall into few rows, so the row sums vary the most.
+    Works for prose pages as well as ruled tables.
     """
     scale = min(1.0, SKEW_WORK_WIDTH / max(ink.shape))
     small = cv2.resize(ink, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
@@ -199,11 +200,12 @@ def level_angle(ink: np.ndarray) -> tuple[float, float]:
         rows = turned.sum(axis=1, dtype=np.float64)
         return float(np.square(np.diff(rows)).sum()) * height / total ** 2
 
-    coarse = np.arange(-SKEW_LIMIT, SKEW_LIMIT + 1e-9, SKEW_STEP * 4)
-    best = max(coarse, key=sharpness)
-    fine = np.arange(best - SKEW_STEP * 4, best + SKEW_STEP * 4 + 1e-9, SKEW_STEP)
-    angle = float(max(fine, key=sharpness))
-    return angle, sharpness(angle)
+    best, reach = 0.0, SKEW_LIMIT
+    for step in steps:
+        trials = np.arange(best - reach, best + reach + 1e-9, step)
+        best = float(max(trials, key=sharpness))
+        reach = step
+    return best, sharpness(best)
 
 
 def estimate_skew(ink: np.ndarray) -> float:
@@ -216,12 +218,13 @@ def level_and_sideways(ink: np.ndarray) -> tuple[float, bool]:
 
     Lines of text pile ink into rows separated by white leading; the columns of a page have no
     such rhythm (words start and end anywhere), so whichever direction gives the sharper
-    profile at its best angle is the direction of the lines."""
-    across, across_sharpness = level_angle(ink)
-    down, down_sharpness = level_angle(np.ascontiguousarray(ink.T))
-    if down_sharpness > SIDEWAYS_MARGIN * across_sharpness:
-        return -down, True
-    return across, False
+    profile at its best coarse angle is the direction of the lines; only that one is refined."""
+    _, across = level_angle(ink, steps=(0.5,))
+    turned = np.ascontiguousarray(ink.T)
+    _, down = level_angle(turned, steps=(0.5,))
+    if down > SIDEWAYS_MARGIN * across:
+        return -level_angle(turned)[0], True
+    return level_angle(ink)[0], False
 
 
 def quarter_turn(image: np.ndarray, clockwise_degrees: int) -> np.ndarray:
