@@ -43,7 +43,7 @@ import numpy as np  # noqa: E402
 from .files import ExtractionError  # noqa: E402
 from .grid import GRID_TOLERANCE  # noqa: E402
 from .page_view import PageView  # noqa: E402
-from .raster import (INK_STROKE_PT, find_rules, ink_mask, invert_dark_blocks, lightness,  # noqa: E402
+from .raster import (INK_STROKE_PT, find_rules, ink_mask, invert_dark_blocks, lightness, line_ink,  # noqa: E402
                      quarter_turn, render_page, straighten)
 from .readers import ruled  # noqa: E402
 from .records import BBox, ExtractedDocument, ExtractedPage, TextLine  # noqa: E402
@@ -624,18 +624,20 @@ def read_image(image: np.ndarray, number: int, width: float, height: float, dpi:
     """The page view of an upright, level page image: strokes, words and shading."""
     grey, blocks = invert_dark_blocks(lightness(image) if image.ndim == 3 else image, dpi)
     ink = ink_mask(grey, dpi)
-    horizontal, vertical, rules = find_rules(ink, dpi, blocks)
+    horizontal, vertical, rules = find_rules(ink, dpi, blocks, line_ink(grey, dpi))
     clean = ocr_input(grey, rules, dpi, settings)
     scale = (width / image.shape[1], height / image.shape[0])
     rgb = image if image.ndim == 3 else cv2.cvtColor(image, cv2.COLOR_GRAY2RGB)
     paper = paper_colour(rgb, ink)
-    fills = block_fills(blocks, rgb, paper, scale, settings)
-    fills += shaded_areas(rgb, ink, rules, paper, dpi, [(f["x0"], f["top"], f["x1"], f["bottom"]) for f in fills],
-                          scale, settings)
     verticals = [(s.x0 * scale[0], s.y0 * scale[1], s.y1 * scale[1]) for s in vertical]
     rule_edges = segment_edges(horizontal, vertical, scale)
-    fills = snapped_to_rules(fills, rule_edges, settings.fill_snap)
-    edges = rule_edges + fill_edges(fills)
+    solid = snapped_to_rules(block_fills(blocks, rgb, paper, scale, settings), rule_edges, settings.fill_snap)
+    shades = shaded_areas(rgb, ink, rules, paper, dpi, [(f["x0"], f["top"], f["x1"], f["bottom"]) for f in solid],
+                          scale, settings)
+    fills = solid + snapped_to_rules(shades, rule_edges, settings.fill_snap)
+    # a dark block's sides bound cells as a PDF rectangle's do; a pale area's sides, found less
+    # exactly from the pixels, count only where they lie on a rule (already an edge)
+    edges = rule_edges + fill_edges(solid)
     strokes = PageView(number=number, width=width, height=height, words=[], edges=edges, verticals=verticals,
                        fills=fills, images=[], char_count=0)
     cells = [box for group in ruled.ruled_cell_groups(strokes, ruled.SETTINGS) for box in group]

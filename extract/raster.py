@@ -29,7 +29,7 @@ MIN_SKEW = 0.02  # degrees: below this the page is left as it is
 H_RULE_MIN_PT = 24.0  # points: shortest horizontal run read as a rule (longer than any word's strokes)
 V_RULE_MIN_PT = 8.0  # points: shortest vertical run read as a rule (taller than body text glyphs)
 MAX_RULE_THICKNESS_PT = 3.0  # points: thicker runs are filled blocks or bold glyphs, not rules
-RULE_BRIDGE_PT = 0.5  # points: gaps this small in a rule (noise, JPEG) are closed before reading it
+RULE_BRIDGE_PT = 0.5  # points: gaps this small in a rule (noise and JPEG break thin grey rules) are closed before reading it
 RULE_CLEARANCE_PT = 1.5  # points: how far beside a rule there is paper (cell padding); a word blurred into a bar has glyphs there
 MAX_CROWDED_SHARE = 0.4  # of a run's length that may have ink that close (text touching a rule, crossing rules); measured: rules <= 0.2, words >= 0.5
 SIDEWAYS_MARGIN = 1.5  # a page runs sideways when its column profile is this much sharper than its row profile
@@ -181,6 +181,14 @@ def ink_mask(grey: np.ndarray, dpi: float = 150) -> np.ndarray:
     return np.where(cv2.subtract(background, smooth) > INK_CONTRAST, 255, 0).astype(np.uint8)
 
 
+def line_ink(grey: np.ndarray, dpi: float = 150) -> np.ndarray:
+    """Ink for finding rules: as ink_mask but without the median blur, which erases a one-pixel rule
+    wherever a slight tilt leaves it one pixel thick (grain never forms a run as long as a rule)."""
+    size = max(3, round(INK_STROKE_PT * dpi / 72)) | 1
+    background = cv2.morphologyEx(grey, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (size, size)))
+    return np.where(cv2.subtract(background, grey) > INK_CONTRAST, 255, 0).astype(np.uint8)
+
+
 def level_angle(ink: np.ndarray, steps: tuple[float, ...] = (0.5, 0.1, SKEW_STEP)) -> tuple[float, float]:
     """The tilt in degrees (counter-clockwise positive, as cv2 rotates) that makes rows of ink level,
     and how sharp the rows are then (comparable between a page and its transpose).
@@ -323,7 +331,8 @@ def crosses(vertical: Segment, horizontals: list[Segment], slack: float) -> bool
                for h in horizontals)
 
 
-def find_rules(ink: np.ndarray, dpi: float, blocks: list[Block] = ()) -> tuple[list[Segment], list[Segment], np.ndarray]:
+def find_rules(ink: np.ndarray, dpi: float, blocks: list[Block] = (), lines: np.ndarray | None = None
+               ) -> tuple[list[Segment], list[Segment], np.ndarray]:
     """Horizontal and vertical ruling segments, and a mask of their pixels (to erase before OCR).
 
     A vertical run that meets no horizontal rule nor the top or bottom of a dark block (a
@@ -334,26 +343,33 @@ def find_rules(ink: np.ndarray, dpi: float, blocks: list[Block] = ()) -> tuple[l
     bridge = round(RULE_BRIDGE_PT * px)
     thickness = MAX_RULE_THICKNESS_PT * px
     clearance = max(2, round(RULE_CLEARANCE_PT * px))
-    h_mask = rule_mask(ink, "h", round(H_RULE_MIN_PT * px), bridge)
+    lines = ink if lines is None else lines  # the runs are looked for here (line_ink), their neighbours in ink
+    h_mask = rule_mask(lines, "h", round(H_RULE_MIN_PT * px), bridge)
     horizontal, h_labels, h_kept = mask_segments(h_mask, "h", thickness, ink, clearance)
-    v_segments, v_labels, v_kept = mask_segments(rule_mask(ink, "v", round(V_RULE_MIN_PT * px), bridge), "v", thickness,
+    v_segments, v_labels, v_kept = mask_segments(rule_mask(lines, "v", round(V_RULE_MIN_PT * px), bridge), "v", thickness,
                                                  ink, clearance)
     slack = thickness + bridge + DARK_BLOCK_EDGE_PX  # a block's outline is painted white that far
     borders = [Segment(float(b.x0), float(y), float(b.x1), float(y)) for b in blocks for y in (b.y0, b.y1)]
     meeting = [(seg, label) for seg, label in zip(v_segments, v_kept) if crosses(seg, horizontal + borders, slack)]
     kept = np.isin(h_labels, h_kept) | np.isin(v_labels, [label for _, label in meeting])
     rules = np.where(kept, 255, 0).astype(np.uint8)
-    return horizontal, [through_blocks(seg, blocks, slack) for seg, _ in meeting], rules
+    return horizontal, [through_blocks(seg, blocks, ink, slack) for seg, _ in meeting], rules
 
 
-def through_blocks(vertical: Segment, blocks: list[Block], slack: float) -> Segment:
-    """A column rule that stops at the edge of a dark band (a header row whose cell borders are the band's
-    own colour) carried on across it, as the band's cells are bounded by it."""
+def through_blocks(vertical: Segment, blocks: list[Block], ink: np.ndarray, slack: float) -> Segment:
+    """A column rule that stops at the edge of a dark band carried on across it when no text in the band
+    crosses its line: a header row whose cell borders are the band's own colour, not a banner whose
+    title runs over the columns."""
     y0, y1 = vertical.y0, vertical.y1
+    x = int(round(vertical.x0))
     for b in blocks:
-        if b.x0 + slack < vertical.x0 < b.x1 - slack:
-            if abs(y0 - b.y1) <= slack:
-                y0 = min(y0, b.y0)
-            if abs(y1 - b.y0) <= slack:
-                y1 = max(y1, b.y1)
+        if not b.x0 + slack < vertical.x0 < b.x1 - slack:
+            continue
+        inside = ink[b.y0 + DARK_BLOCK_EDGE_PX:b.y1 - DARK_BLOCK_EDGE_PX, max(x - 1, 0):x + 2]
+        if inside.size and inside.any():
+            continue  # the band's text runs across the line
+        if abs(y0 - b.y1) <= slack:
+            y0 = min(y0, b.y0)
+        if abs(y1 - b.y0) <= slack:
+            y1 = max(y1, b.y1)
     return Segment(vertical.x0, y0, vertical.x1, y1)
