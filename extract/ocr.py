@@ -624,7 +624,7 @@ def read_image(image: np.ndarray, number: int, width: float, height: float, dpi:
     """The page view of an upright, level page image: strokes, words and shading."""
     grey, blocks = invert_dark_blocks(lightness(image) if image.ndim == 3 else image, dpi)
     ink = ink_mask(grey, dpi)
-    horizontal, vertical, rules = find_rules(ink, dpi, blocks, line_ink(grey, dpi))
+    horizontal, vertical, rules = find_rules(ink, dpi, blocks, ink | line_ink(grey, dpi))
     clean = ocr_input(grey, rules, dpi, settings)
     scale = (width / image.shape[1], height / image.shape[0])
     rgb = image if image.ndim == 3 else cv2.cvtColor(image, cv2.COLOR_GRAY2RGB)

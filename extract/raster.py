@@ -183,7 +183,8 @@ def ink_mask(grey: np.ndarray, dpi: float = 150) -> np.ndarray:
 
 def line_ink(grey: np.ndarray, dpi: float = 150) -> np.ndarray:
     """Ink for finding rules: as ink_mask but without the median blur, which erases a one-pixel rule
-    wherever a slight tilt leaves it one pixel thick (grain never forms a run as long as a rule)."""
+    wherever a slight tilt leaves it one pixel thick (grain seldom forms a run as long as a rule;
+    under heavy grain the blurred mask, joined to this one, still holds the thicker rules)."""
     size = max(3, round(INK_STROKE_PT * dpi / 72)) | 1
     background = cv2.morphologyEx(grey, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (size, size)))
     return np.where(cv2.subtract(background, grey) > INK_CONTRAST, 255, 0).astype(np.uint8)
@@ -353,7 +354,8 @@ def find_rules(ink: np.ndarray, dpi: float, blocks: list[Block] = (), lines: np.
     meeting = [(seg, label) for seg, label in zip(v_segments, v_kept) if crosses(seg, horizontal + borders, slack)]
     kept = np.isin(h_labels, h_kept) | np.isin(v_labels, [label for _, label in meeting])
     rules = np.where(kept, 255, 0).astype(np.uint8)
-    return horizontal, [through_blocks(seg, blocks, ink, slack) for seg, _ in meeting], rules
+    touching = DARK_BLOCK_EDGE_PX + 2  # a rule ending this close to a band runs into it (its end was painted over)
+    return horizontal, [through_blocks(seg, blocks, ink, touching) for seg, _ in meeting], rules
 
 
 def through_blocks(vertical: Segment, blocks: list[Block], ink: np.ndarray, slack: float) -> Segment:
