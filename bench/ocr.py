@@ -140,7 +140,8 @@ def worker(jobs: list[tuple[str, str, str]], out: Path) -> None:
             "word_recall": round(tp / max(tp + fn, 1), 3), "word_precision": round(tp / max(tp + fp, 1), 3),
             "scores": {k: ratios.get(k) for k in KEYS}, "warnings": doc.warnings,
         })
-        print(f"  {set_name:9} {scan.name:40} {doc.page_count:3} pages {cpu / doc.page_count:5.2f} CPU s/page "
+        print(f"  {Path(model).parent.parent.parent.name if os.environ.get('TESSDATA_PREFIX') else 'fast':8} "
+              f"{set_name:9} {scan.name:40} {doc.page_count:3} pages {cpu / doc.page_count:5.2f} CPU s/page "
               f"words {results[-1]['word_recall']:.3f}/{results[-1]['word_precision']:.3f} "
               + " ".join(f"{k} {ratios.get(k)}" for k in KEYS), flush=True)
     out.write_text(json.dumps({"model": model, "documents": results}, indent=1))

@@ -46,6 +46,7 @@ from .page_view import PageView  # noqa: E402
 from .raster import (INK_STROKE_PT, find_rules, ink_mask, invert_dark_blocks, lightness, line_ink,  # noqa: E402
                      quarter_turn, render_page, straighten)
 from .readers import ruled  # noqa: E402
+from .readers.cells import CELLS  # noqa: E402
 from .records import BBox, ExtractedDocument, ExtractedPage, TextLine  # noqa: E402
 
 REVIEW_CONFIDENCE = 0.6  # a value read with less than this (0..1) is flagged for a person to check
@@ -523,9 +524,13 @@ def fill_edges(fills: list[dict]) -> list[dict]:
 
 
 def covered(box: BBox, fills: list[dict]) -> bool:
-    """True when a filled rectangle already covers the cell's centre."""
+    """True when a filled rectangle the table readers would take as the cell's shading already covers
+    its centre (readers.cells.cell_fill: no sliver inside it, no background far larger)."""
     cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
-    return any(f["x0"] <= cx <= f["x1"] and f["top"] <= cy <= f["bottom"] for f in fills)
+    area = max((box[2] - box[0]) * (box[3] - box[1]), 1.0)
+    return any(f["x0"] <= cx <= f["x1"] and f["top"] <= cy <= f["bottom"]
+               and CELLS.sliver_share * area <= (f["x1"] - f["x0"]) * (f["bottom"] - f["top"]) <= CELLS.background_share * area
+               for f in fills)
 
 
 def cell_shading(boxes: list[BBox], rgb: np.ndarray, ink: np.ndarray, paper: np.ndarray,
