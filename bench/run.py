@@ -5,8 +5,9 @@ pdfplumber `extract_words` pass over the same pages (the floor any pdfplumber-ba
 
 Document sets: samples/, the generated corpus (bench/corpus.py), ../shared/realworld/pdfs/.
 Phases:
-  stages   each document in a fresh worker process, two at a time: the floor pass, or
-           extract -> cache write -> normalise (wall s, CPU s, peak RSS of that process); the
+  stages   each document in a fresh worker process, two at a time: the floor pass, or the
+           shipped per-document function (councilplans.document.process_document: extract ->
+           cache write -> normalise, with the wall s, CPU s and peak RSS it records per stage); the
            parent loads each plan into SQLite (and PostgreSQL), counting database round trips
   link     link_actions over the whole loaded corpus, then for 1 and 10 newly loaded documents
   rerun    `councilplans run` again over the loaded corpus: every document unchanged
@@ -24,7 +25,6 @@ import json
 import multiprocessing
 import os
 import platform
-import resource
 import shutil
 import sqlite3
 import subprocess
@@ -44,9 +44,9 @@ import pdfplumber  # noqa: E402
 from sqlalchemy import event  # noqa: E402
 
 from corpus import build_corpus  # noqa: E402
-from extract import ExtractionError, extract_document, sha256_of  # noqa: E402
+from councilplans.document import STAGE_MODULES, cache_file, measured, peak_rss_mib, process_document  # noqa: E402
+from extract import sha256_of  # noqa: E402
 from load import link_actions, load_document, open_database  # noqa: E402
-from normalise import normalise_document  # noqa: E402
 
 SAMPLES = ROOT / "samples"
 REALWORLD = ROOT.parent / "shared" / "realworld" / "pdfs"
@@ -72,27 +72,6 @@ PROFILED = {  # quick -> documents profiled: our longest sample and a dense real
 # --------------------------------------------------------------------------- measuring
 
 @dataclass
-class Cost:
-    """What one stage of one document took, in the process that ran it."""
-
-    wall_s: float = 0.0
-    cpu_s: float = 0.0
-    peak_rss_mib: float = 0.0
-
-
-@contextmanager
-def measured(costs: dict, stage: str):
-    """Record wall, CPU and the process's peak RSS so far under costs[stage]."""
-    wall, cpu = time.perf_counter(), time.process_time()
-    yield
-    costs[stage] = Cost(time.perf_counter() - wall, time.process_time() - cpu, peak_rss_mib())
-
-
-def peak_rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-
-
-@dataclass
 class DocRun:
     """One document's measurements in one set."""
 
@@ -100,7 +79,7 @@ class DocRun:
     path: str
     kind: str  # floor | pipeline
     pages: int = 0
-    costs: dict = field(default_factory=dict)  # stage -> Cost (peak RSS: of the process up to that stage's end)
+    costs: dict = field(default_factory=dict)  # stage -> StageCost (peak RSS: of the process up to that stage's end)
     error: str | None = None
     actions: int = 0
     statements: int = 0  # database round trips of its load
@@ -125,25 +104,16 @@ def floor_task(path: str) -> DocRun:
 
 
 def pipeline_task(path: str, sha256: str, cache_dir: str) -> tuple[DocRun, object]:
-    """extract -> cache write -> normalise, as pipeline.process_document does, each stage measured."""
+    """The shipped per-document function, with the cost of each stage as it records them."""
     run = DocRun(Path(path).name, path, "pipeline")
-    try:
-        with measured(run.costs, "extract"):
-            doc = extract_document(Path(path), sha256)
-        with measured(run.costs, "cache_write"):
-            cache = Path(cache_dir) / f"{sha256}.json"
-            cache.write_text(doc.model_dump_json())
-            cache.unlink()
-        with measured(run.costs, "normalise"):
-            plan = normalise_document(doc)
-    except ExtractionError as exc:
-        run.error = str(exc)
+    result = process_document(path, sha256, cache_dir)
+    cache_file(Path(cache_dir), sha256).unlink(missing_ok=True)  # each document is extracted, never read back
+    run.costs = dict(result.costs)
+    if result.plan is None:
+        run.error = result.error
         return run, None
-    except Exception as exc:
-        run.error = f"unexpected {type(exc).__name__}: {exc}"[:200]
-        return run, None
-    run.pages = doc.page_count
-    return run, plan
+    run.pages = result.plan.page_count
+    return run, result.plan
 
 
 def run_task(task: tuple) -> tuple[DocRun, object]:
@@ -154,7 +124,7 @@ def run_task(task: tuple) -> tuple[DocRun, object]:
 def worker_pool(processes: int):
     """A fresh process per document (so its peak RSS is that document's), forked from a preloaded server."""
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["pdfplumber", "extract", "normalise", "load", "councilplans.pipeline"])
+    ctx.set_forkserver_preload(["pdfplumber", *STAGE_MODULES, "load", "councilplans.document"])  # as the pipeline's
     return ctx.Pool(processes, maxtasksperchild=1)
 
 
@@ -444,7 +414,7 @@ def attribute(frame, inherited: str, by_category: dict, ours: dict, stack: froze
 
 
 def profile_phase(paths: list[Path]) -> dict:
-    """pyinstrument over extract -> normalise -> load of each document, in this process."""
+    """pyinstrument over process_document (extract -> normalise) and load of each document, in this process."""
     from pyinstrument import Profiler
 
     scratch = Path(tempfile.mkdtemp(prefix="bench-profile-"))
@@ -454,7 +424,7 @@ def profile_phase(paths: list[Path]) -> dict:
         print(f"[profile] {path.name} ...", flush=True)
         profiler = Profiler(interval=0.001)
         profiler.start()
-        plan = normalise_document(extract_document(path))
+        plan = process_document(str(path), sha256_of(path), None).plan
         load_document(engine, plan, str(path))
         session = profiler.stop()
         by_category, ours = {}, {}

@@ -88,12 +88,12 @@ def print_summary(summary) -> None:
         for name, actions, measures, layout in sorted(summary.documents):
             table.add_row(name, str(actions), str(measures), layout)
         console.print(table)
-    if summary.errors:
+    if summary.failures:
         table = Table(title="Files not loaded", style="red")
-        for col in ("file", "stage", "reason"):
+        for col in ("file", "stage", "kind", "reason"):
             table.add_column(col)
-        for name, stage, reason in summary.errors:
-            table.add_row(name, stage, reason)
+        for failure in summary.failures:
+            table.add_row(failure.file, failure.stage, failure.kind, failure.reason)
         console.print(table)
     console.print(
         f"run {summary.run_id}: {summary.files_seen} files, {summary.inserted} loaded, "
@@ -101,9 +101,13 @@ def print_summary(summary) -> None:
         f"{summary.actions} action rows written, {summary.links} cross-year links made")
 
 
+UNRECORDED_KIND = "(not recorded)"  # errors recorded before failures had kinds (schema 0003)
+
+
 @app.command()
 def errors(db: str = typer.Option(None, "--db", help=DB_HELP)) -> None:
-    """List files that could not be loaded (the quarantine), newest first."""
+    """List files that could not be loaded (the quarantine) by kind of failure: how many of each
+    kind (most first), then each kind's files, newest first."""
     from sqlalchemy import select
     from sqlalchemy.orm import Session
 
@@ -111,13 +115,25 @@ def errors(db: str = typer.Option(None, "--db", help=DB_HELP)) -> None:
     from load.models import IngestError
 
     engine = open_database(db or default_db())
-    table = Table(title="Ingest errors")
-    for col in ("when", "run", "file", "stage", "reason"):
-        table.add_column(col)
+    by_kind: dict[str, list] = {}
     with Session(engine) as session:
         for err in session.scalars(select(IngestError).order_by(IngestError.id.desc())):
+            by_kind.setdefault(err.kind or UNRECORDED_KIND, []).append(err)
+    kinds = sorted(by_kind, key=lambda kind: (-len(by_kind[kind]), kind))
+    out = Console(width=None if console.is_terminal else 160)
+    counts = Table(title="Ingest errors by kind", min_width=40)
+    for col in ("kind", "files"):
+        counts.add_column(col)
+    for kind in kinds:
+        counts.add_row(kind, str(len(by_kind[kind])))
+    out.print(counts)
+    for kind in kinds:
+        table = Table(title=f"{kind}: {len(by_kind[kind])}")
+        for col in ("when", "run", "file", "stage", "reason"):
+            table.add_column(col)
+        for err in by_kind[kind]:
             table.add_row(f"{err.at:%Y-%m-%d %H:%M}", str(err.run_id), Path(err.file_name).name, err.stage, err.reason)
-    Console(width=None if console.is_terminal else 160).print(table)
+        out.print(table)
 
 
 @app.command()
@@ -224,18 +240,33 @@ def correct(
     db: str = typer.Option(None, "--db", help=DB_HELP),
 ) -> None:
     """Correct one extracted value. The views show the correction instead of the extracted value,
-    and re-runs or re-extraction of the same document never overwrite it. A corrected
-    deadline_raw also re-derives deadline_kind, deadline_start and deadline_end."""
+    and re-runs or re-extraction of the same document never overwrite it (a re-extraction that
+    changes the action's text a little keeps it too). A corrected deadline_raw also re-derives
+    deadline_kind, deadline_start and deadline_end."""
     from load import open_database
     from load.corrections import CorrectionError, add_correction
 
     try:
-        rows = add_correction(open_database(db or default_db()), action_id, field, value or None, who, why)
+        rows = add_correction(open_database(db or default_db()), action_id, field, value or None, who, why,
+                              derived=derived_values(field, value or None))
     except CorrectionError as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from None
     for row in rows:
         console.print(f"corrected action {action_id}: {row.field} = {row.value!r} (by {row.who})")
+
+
+def derived_values(field: str, value: str | None) -> dict[str, str | None]:
+    """What a corrected value implies for the fields read from it: a deadline's kind and dates,
+    parsed by the normaliser as it parses the printed ones."""
+    if field != "deadline_raw":
+        return {}
+    from normalise.deadlines import parse_deadline
+
+    parsed = parse_deadline(value)
+    return {"deadline_kind": parsed.kind.value,
+            "deadline_start": parsed.start.isoformat() if parsed.start else None,
+            "deadline_end": parsed.end.isoformat() if parsed.end else None}
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ from sqlalchemy import create_engine, text
 MATCH_THRESHOLD = 60  # rapidfuzz ratio (0..100) below which two texts are different records
 KPI_MATCH_THRESHOLD = 85  # indicator names are short and alike: a higher bar than action text
 WINDOW = 12  # how far ahead in document order a match is looked for
+FAR_MATCH_THRESHOLD = 95  # a record found out of order must be all but the same text
 KPI_WINDOW = 40  # KPI rows are matched over a wider window: cards and tables order them differently
 
 LIST_MARKS_RE = re.compile(r"(?:\s*;|\s*[-–•](?=\s|$)|\s)+")
@@ -151,12 +152,19 @@ def match_in_order(expected: list[dict], extracted: list[dict], key: str = "text
                 score += 10
             if score > best_score:
                 best, best_score = j, score
-        if best is None:
-            pairs.append((exp, None))
-        else:
+        if best is not None:
             used.add(best)
             cursor = best + 1
             pairs.append((exp, extracted[best]))
+            continue
+        # not near where the order says: anywhere, if the text is all but the same (the cursor stays)
+        far = max((j for j in range(len(extracted)) if j not in used), default=None,
+                  key=lambda j: fuzz.ratio(norm(exp[key]), norm(extracted[j][key])))
+        if far is not None and fuzz.ratio(norm(exp[key]), norm(extracted[far][key])) >= FAR_MATCH_THRESHOLD:
+            used.add(far)
+            pairs.append((exp, extracted[far]))
+        else:
+            pairs.append((exp, None))
     return pairs
 
 
@@ -209,6 +217,8 @@ def score_action(score: Score, exp: dict, got: dict) -> None:
     if "leads" not in doubtful:
         e, g, ok = set_overlap(exp.get("leads") or [], got["leads"])
         score.leads_expected, score.leads_extracted, score.leads_ok = score.leads_expected + e, score.leads_extracted + g, score.leads_ok + ok
+        if ok < max(e, g):
+            score.disagreements.append(f"leads of {exp.get('ref')}: expected {exp.get('leads')}, got {got['leads']}")
         e, g, ok = set_overlap(exp.get("leads_expanded") or exp.get("leads") or [], got["leads_expanded"])
         score.expanded_expected += e
         score.expanded_extracted += g
@@ -242,10 +252,15 @@ def score_facts(score: Score, expected: dict, got: dict) -> None:
     doubtful = set(expected.get("uncertain") or [])
     for name in FACTS:
         if name not in doubtful and name in wanted:
-            agreed = norm(str(wanted[name] or "")) == norm(str(got.get(name) or ""))
+            agreed = fact_norm(wanted[name]) == fact_norm(got.get(name))
             score.fields["facts"].add(agreed)
             if not agreed:
                 score.misses.append(f"fact {name}: expected {wanted[name]!r}, got {got.get(name)!r}")
+
+
+def fact_norm(value) -> str:
+    """A fact as compared: '2009 – 2011', '2009-2011' and '2009 to 2011' are one label."""
+    return norm(re.sub(r"\s*(?:[-–—]|\bto\b)\s*", "-", str(value or "")).lower())
 
 
 def score_document(conn, pdf: Path, expected: dict, sha: str) -> Score:

@@ -9,12 +9,17 @@ table functions, which the ruled reader reuses, take exactly that.
 
 from __future__ import annotations
 
+import bisect
+from collections import defaultdict
 from dataclasses import dataclass
 
 from .records import BBox
 
 HAIRLINE = 2.0  # points: a filled rectangle this thin is a drawn rule, not shading
 NO_FILL = 0.97  # 0..1 on every RGB channel: lighter than this is white paper, not a fill
+RULE_GAP = 1.0  # points: letters further apart than this, with a rule between, are in two cells
+ALL_OFF_PAGE = 0.99  # share of a page's characters off the page beyond which the page box, not the text, is wrong
+SPACE_OVERLAP = 0.5  # share of a space's width lying over a letter for the space to be no word break
 
 
 @dataclass(frozen=True)
@@ -78,9 +83,71 @@ def filled_rects(page) -> list[dict]:
     return out
 
 
-def view_of_pdfplumber(page, path: str | None = None) -> PageView:
-    """The reader-facing view of a pdfplumber page (already turned upright)."""
-    words = page.extract_words(keep_blank_chars=False, use_text_flow=False)
+def overlapping_spaces(chars: list[dict]) -> set[tuple]:
+    """Space characters drawn over a letter: some exporters put a space after every letter of a
+    cell ('C u r r e n t') at no advance; they are no word breaks."""
+    letters: dict[int, list[tuple[float, float]]] = defaultdict(list)
+    for c in chars:
+        if c["text"] != " ":
+            letters[round(c["top"])].append((c["x0"], c["x1"]))
+    for spans in letters.values():
+        spans.sort()
+    fake = set()
+    for c in chars:
+        if c["text"] == " ":
+            spans = letters.get(round(c["top"]), [])
+            i = bisect.bisect_right(spans, (c["x1"], float("inf")))
+            width = max(c["x1"] - c["x0"], 0.01)
+            if any(min(b, c["x1"]) - max(a, c["x0"]) > SPACE_OVERLAP * width for a, b in spans[max(0, i - 2):i]):
+                fake.add((c["x0"], c["top"], c["x1"]))
+    return fake
+
+
+def split_at_rules(words: list[dict], rules: list[dict]) -> list[dict]:
+    """Words cut where a column rule passes through a gap between two of their letters: text running
+    up to the next cell's text across a rule ('behind-the-|Incentivizes') is two words, one in each
+    cell. Letters that run on across a rule without a gap are one word overflowing its cell."""
+    out = []
+    for word in words:
+        chars = word.pop("chars")
+        mid = (word["top"] + word["bottom"]) / 2
+        cuts = [e["x0"] for e in rules if e["top"] <= mid <= e["bottom"] and word["x0"] < e["x0"] < word["x1"]]
+        pieces: list[list[dict]] = [[]]
+        for prev, c in zip([None, *chars], chars):
+            if prev is not None and c["x0"] - prev["x1"] >= RULE_GAP and any(prev["x1"] <= x <= c["x0"] for x in cuts):
+                pieces.append([])
+            pieces[-1].append(c)
+        if len(pieces) == 1:
+            out.append(word)
+            continue
+        for piece in pieces:
+            out.append(dict(word, text="".join(c["text"] for c in piece), x0=piece[0]["x0"], x1=piece[-1]["x1"]))
+    return out
+
+
+def off_page_share(page) -> float:
+    """Share of the page's characters that lie outside its box."""
+    x0, top, x1, bottom = page.bbox
+    chars = page.chars
+    outside = sum(not (x0 - 1 <= c["x0"] and c["x1"] <= x1 + 1 and top - 1 <= c["top"] and c["bottom"] <= bottom + 1)
+                  for c in chars)
+    return outside / len(chars) if chars else 0.0
+
+
+def view_of_pdfplumber(page, path: str | None = None, clip: bool = True) -> PageView:
+    """The reader-facing view of a pdfplumber page (already turned upright): what is drawn on the page.
+
+    A word processor printing one long table may put the whole table on every page and let the
+    page's edges clip it: text and rules off the page are not part of it. (A broken file whose
+    text all lies off the page keeps it: there is nothing else to read. A page turned upright here
+    is not clipped: its frame is pdfplumber's re-reading, not the page's own box.)"""
+    if clip and 0 < off_page_share(page) < ALL_OFF_PAGE:
+        page = page.crop(page.bbox)
+    fake = overlapping_spaces(page.chars)
+    if fake:
+        page = page.filter(lambda o: o.get("object_type") != "char" or (o["x0"], o["top"], o["x1"]) not in fake)
+    rules = [e for e in page.edges if e["orientation"] == "v"]
+    words = split_at_rules(page.extract_words(keep_blank_chars=False, use_text_flow=False, return_chars=True), rules)
     return PageView(
         number=page.page_number, width=float(page.width), height=float(page.height),
         words=words, edges=[e for e in page.edges if e["orientation"] in ("h", "v")],

@@ -67,9 +67,9 @@ def upright(pdf, page):
     return Page(pdf, page.page_obj, page_number=page.page_number, initial_doctop=page.initial_doctop)
 
 
-def extract_page(page, path: str | None = None) -> ExtractedPage:
+def extract_page(page, path: str | None = None, turned: bool = False) -> ExtractedPage:
     """One upright pdfplumber page: its tables from the readers, the text outside them as lines."""
-    return read_page(view_of_pdfplumber(page, path), rotation=int(page.rotation or 0))
+    return read_page(view_of_pdfplumber(page, path, clip=not turned), rotation=int(page.rotation or 0))
 
 
 def read_page(view: PageView, rotation: int = 0) -> ExtractedPage:
@@ -158,7 +158,7 @@ def read_pages(pdf, on_page=None, path: Path | None = None, warnings: list[str] 
     try:
         for page in pdf.pages:
             readable = upright(pdf, page)
-            record = extract_page(readable, str(path) if path else None)
+            record = extract_page(readable, str(path) if path else None, turned=readable is not page)
             if path is not None and needs_ocr(record, readable):  # a scanned page: read its image instead
                 try:
                     record = read_scanned_page(path, readable, record.rotation)

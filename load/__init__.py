@@ -2,11 +2,11 @@
 
 from .links import link_actions
 from .db import (
-    DEFAULT_URL, drop_document, finish_run, is_current, load_document, open_database, record_error,
+    DEFAULT_URL, drop_document, finish_run, is_current, layout_of, load_document, open_database, record_error,
     start_run, touch_document,
 )
 
 __all__ = [
-    "DEFAULT_URL", "drop_document", "link_actions", "finish_run", "is_current", "load_document", "open_database",
-    "record_error", "start_run", "touch_document",
+    "DEFAULT_URL", "drop_document", "link_actions", "finish_run", "is_current", "layout_of", "load_document",
+    "open_database", "record_error", "start_run", "touch_document",
 ]

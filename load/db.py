@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, bindparam, create_engine, delete, event, insert, select, update
@@ -11,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from normalise.records import ActionRecord, PlanDocument
 
+from .corrections import attach_corrections
 from .models import (
     Action, ActionLead, Document, DocumentFile, GenericTableRow, IngestError, IngestRun, LeadRow,
     MeasureRow, MeasureValueRow, PriorityRow, ProvenanceRow, utcnow,
@@ -86,15 +86,9 @@ def lead_ids(conn: Connection, plan: PlanDocument) -> dict[tuple[str, str | None
     return ids
 
 
-def action_key(record: ActionRecord) -> str:
-    """level:ref:hash of text — what a correction is attached to, stable across re-extraction."""
-    digest = hashlib.sha1(" ".join(record.text.lower().split()).encode()).hexdigest()[:16]
-    return f"{record.level.value}:{record.ref or ''}:{digest}"[:80]
-
-
 def action_values(record: ActionRecord, seq: int, document_id: int) -> dict:
     return dict(
-        document_id=document_id, seq=seq, key=action_key(record), ref=record.ref, parent_ref=record.parent_ref,
+        document_id=document_id, seq=seq, ref=record.ref, parent_ref=record.parent_ref,
         level=record.level.value, priority_ref=record.priority_ref, text=record.text, flags=record.flags,
         leads="; ".join(lead.role for lead in record.leads) or None, leads_raw=record.leads_raw,
         deadline_raw=record.deadline.raw, deadline_kind=record.deadline.kind.value,
@@ -127,8 +121,10 @@ def insert_many(conn: Connection, model, rows: list[dict]) -> None:
         conn.execute(insert(model), rows)
 
 
-def write_actions(conn: Connection, plan: PlanDocument, document_id: int) -> None:
-    """Actions, then their parents, leads and provenance: a handful of statements, not one per row."""
+def write_actions(conn: Connection, plan: PlanDocument, document_id: int) -> dict[int, int]:
+    """Actions, then their parents, leads and provenance: a handful of statements, not one per row.
+
+    Returns the new row id of each action by its seq."""
     insert_many(conn, Action, [action_values(record, seq, document_id) for seq, record in enumerate(plan.actions)])
     ids = ids_by_seq(conn, Action, document_id)
     parents = [{"row_id": ids[seq], "parent": ids[parent]} for seq, parent in parent_seqs(plan).items()]
@@ -143,6 +139,7 @@ def write_actions(conn: Connection, plan: PlanDocument, document_id: int) -> Non
     insert_many(conn, ProvenanceRow, [
         {"action_id": ids[seq], "field": field, "page": where.page, **_box(where.bbox)}
         for seq, record in enumerate(plan.actions) for field, where in record.provenance.items()])
+    return ids
 
 
 def write_measures(conn: Connection, plan: PlanDocument, document_id: int) -> None:
@@ -183,16 +180,21 @@ def load_document(engine: Engine, plan: PlanDocument, path: str, replace_current
             period_start=plan.period_start, period_end=plan.period_end, status_as_of=plan.status_as_of,
             page_count=plan.page_count, extractor_version=plan.extractor_version,
             normaliser_version=plan.normaliser_version, warnings=plan.warnings,
-            layout="known" if plan.actions or plan.measures else ("generic" if plan.generic_tables else "empty"),
+            layout=layout_of(plan),
         )).inserted_primary_key[0]
         insert_many(conn, DocumentFile, [{"document_id": document_id, "path": p} for p in paths])
         insert_many(conn, PriorityRow, [{"document_id": document_id, "ref": p.ref, "title": p.title, "theme": p.theme,
                                          "page": p.page} for p in plan.priorities])
-        write_actions(conn, plan, document_id)
+        attach_corrections(conn, plan, write_actions(conn, plan, document_id))
         write_measures(conn, plan, document_id)
         insert_many(conn, GenericTableRow, [{"document_id": document_id, "page": t.page, "header": t.header,
                                              "rows": t.rows} for t in plan.generic_tables])
         return len(plan.actions)
+
+
+def layout_of(plan: PlanDocument) -> str:
+    """known: actions or KPIs were read; generic: only tables of unknown layout; empty: neither."""
+    return "known" if plan.actions or plan.measures else ("generic" if plan.generic_tables else "empty")
 
 
 def _box(bbox) -> dict:
@@ -216,9 +218,11 @@ def finish_run(engine: Engine, run_id: int, **counts: int) -> None:
         run.finished_at = utcnow()
 
 
-def record_error(engine: Engine, run_id: int | None, file_name: str, sha256: str | None, stage: str, reason: str) -> None:
+def record_error(engine: Engine, run_id: int | None, file_name: str, sha256: str | None, stage: str, kind: str,
+                 reason: str) -> None:
     with Session(engine) as session, session.begin():
-        session.add(IngestError(run_id=run_id, file_name=file_name, sha256=sha256, stage=stage, reason=reason))
+        session.add(IngestError(run_id=run_id, file_name=file_name, sha256=sha256, stage=stage, kind=kind,
+                                reason=reason))
 
 
 def drop_document(engine: Engine, sha256: str) -> None:

@@ -85,7 +85,6 @@ class Action(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
     seq: Mapped[int] = mapped_column(Integer)  # document order
-    key: Mapped[str] = mapped_column(String(80))  # stable within a document across re-extractions
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("actions.id", ondelete="CASCADE"))
     ref: Mapped[str | None] = mapped_column(Text)
     parent_ref: Mapped[str | None] = mapped_column(Text)
@@ -211,15 +210,23 @@ class LinkedDocument(Base):
 class Correction(Base):
     """An analyst's fix to one extracted value; views show it instead of the extracted value.
 
-    Keyed by the document's sha256 and the action's stable key (not the row id), so it
-    survives re-runs and re-extraction of the same document.
+    Anchored to the action as extracted when it was corrected: the document's sha256, the
+    action's level, ref, position (seq) and text; not to a row id, nor to a hash of the text
+    (an extractor change that fixes the text would orphan it). Every load of the document
+    matches the anchor back to one of its new rows (load/corrections.py: the same ref, then the
+    most similar text, then the nearest position) and sets action_id, which the views join on;
+    NULL while no row of the current extraction matches.
     """
 
     __tablename__ = "corrections"
-    __table_args__ = (Index("ix_corrections_target", "doc_sha256", "action_key", "field"),)
+    __table_args__ = (Index("ix_corrections_document", "doc_sha256"), Index("ix_corrections_action", "action_id", "field"))
     id: Mapped[int] = mapped_column(primary_key=True)
     doc_sha256: Mapped[str] = mapped_column(String(64))
-    action_key: Mapped[str] = mapped_column(String(80))
+    action_level: Mapped[str] = mapped_column(String(20))
+    action_ref: Mapped[str | None] = mapped_column(Text)
+    action_position: Mapped[int | None] = mapped_column(Integer)  # seq of the action when corrected
+    action_text: Mapped[str | None] = mapped_column(Text)  # its extracted text when corrected
+    action_id: Mapped[int | None] = mapped_column(ForeignKey("actions.id", ondelete="SET NULL"))
     field: Mapped[str] = mapped_column(String(40))
     value: Mapped[str | None] = mapped_column(Text)
     who: Mapped[str] = mapped_column(String(200))
@@ -247,5 +254,6 @@ class IngestError(Base):
     file_name: Mapped[str] = mapped_column(Text)
     sha256: Mapped[str | None] = mapped_column(String(64))
     stage: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str | None] = mapped_column(String(20))  # ExtractionError.kind, or "database"; NULL before 0003
     reason: Mapped[str] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

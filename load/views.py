@@ -15,8 +15,7 @@ CORRECTABLE = CORRECTABLE_TEXT + CORRECTABLE_DATES
 
 def corrected(field: str, date_cast: str | None = None) -> str:
     """The analyst's latest correction of a field if there is one, else the extracted value."""
-    latest = (f"(SELECT c.value FROM corrections c WHERE c.doc_sha256 = d.sha256 AND c.action_key = a.key "
-              f"AND c.field = '{field}' ORDER BY c.id DESC LIMIT 1)")
+    latest = f"(SELECT c.value FROM corrections c WHERE c.action_id = a.id AND c.field = '{field}' ORDER BY c.id DESC LIMIT 1)"
     if date_cast:
         latest = date_cast.format(latest)
     return f"COALESCE({latest}, a.{field}) AS {field}"

@@ -13,12 +13,12 @@ from extract.records import Cell, ExtractedTable, TextLine
 
 from .columns import ColumnRole, is_mark
 from .grid import cell_lines, cells_covering, flat, row_cells
-from .headings import CONTD_RE, read_heading
-from .layout import Layout, find_header, headerless_layout, same_geometry
+from .headings import CONTD_RE, Heading, read_heading
+from .layout import NEW_HEADER_SHARE, Layout, find_header, headerless_layout, same_geometry
 from .leads import parse_leads
 from .rag import read_rag, split_rag_prefix
 from .records import ActionRecord, Level
-from .refs import split_ref
+from .refs import parse_priority_heading, split_ref
 from .tasks import item_bands, split_items_with_tops, split_sub_items_with_own_values
 from .text import SUB_BULLET_RE, clean_text, is_bullet, item_text, join_lines, strip_bullet
 from .walk import Walk, prov
@@ -55,22 +55,25 @@ class ActionTables:
         self.layout: Layout | None = None
         self.open_row = False  # the last action table ended in a row cut by the page break
         self.sub_rows = False  # the current action spans rows that are its tasks
-        self.group_text: str | None = None  # the value of a grouping column now in force
+        self.group_text: dict[int, str] = {}  # column -> the value of that grouping column now in force
+        self.areas: dict[tuple, ActionRecord] = {}  # (priority, text) -> the area a grouping value opened
         self.previous_task: ActionRecord | None = None
+        self.banner_parent = False  # the current action was a numbered row across a table of tasks
 
     # -- tables -------------------------------------------------------------------------------
     def table(self, table: ExtractedTable, first_on_page: bool) -> bool:
         """Read the table if it is an action table (or goes on from one); False otherwise."""
         found = find_header(table)
-        start, layout = (found[0] + 1, found[1]) if found else (0, None)
+        goes_on = self.layout is not None and same_geometry(table, self.layout)
+        if goes_on and found and not self.is_new_header(found[1]):
+            found = None  # body words that happen to name roles ('Head of ...', 'Project'): the table goes on
+        start, layout = (found[0] + 1, found[1]) if found else (0, self.layout if goes_on else None)
         if found:
             for row in range(found[0]):
                 self.banner_row(table, row, None)  # a title or priority banner above the header
             if not self.w.table_columns:
                 headers = layout.headers
                 self.w.table_columns = [h for i, h in enumerate(headers) if h and (i == 0 or headers[i - 1] != h)]
-        elif self.layout and same_geometry(table, self.layout):
-            layout = self.layout
         if layout is None:
             return False
         self.w.table_read()
@@ -80,6 +83,11 @@ class ActionTables:
             self.row(table, row, layout, continues and row == start)
         self.open_row = table.open_bottom
         return True
+
+    def is_new_header(self, layout: Layout) -> bool:
+        """A header found in a table that stands where the last one did: the same header printed
+        again, or a new one naming most of its columns; anything less is body text."""
+        return layout.headers == self.layout.headers or layout.named >= NEW_HEADER_SHARE * len(layout.roles)
 
     def headerless(self, table: ExtractedTable) -> bool:
         """A table with no header that goes on from no other: read when its cells show an action table."""
@@ -100,11 +108,25 @@ class ActionTables:
         if banner is None:
             return False
         rag_cells = [c for c in starts if c and c is not banner and roles and roles[c.col] == ColumnRole.RAG]
+        if roles and ColumnRole.TASK in roles and ColumnRole.ACTION not in roles and self.is_parent_action(banner):
+            # a numbered row across a table of tasks: the action those tasks belong to
+            self.w.ensure_priority(table.page)
+            self.w.action = self.new_record(banner, table.page, Level.ACTION, None)
+            self.banner_parent = True
+            if rag_cells:
+                self.fill_fields(self.w.action, {ColumnRole.RAG: rag_cells}, table.page)
+            return True
         heading = read_heading(banner.text, self.w.labels)
         if heading.kind == "none":
             return roles is None or len(banner.text.split()) > 20  # a note across the table, not a row
-        self.group_text = None
+        self.group_text.clear()
         return self.w.heading(heading, table.page, banner, rag_cells)
+
+    @staticmethod
+    def is_parent_action(cell: Cell) -> bool:
+        text = clean_text(cell.text) or ""
+        ref, _, _ = split_ref(text)
+        return ref is not None and parse_priority_heading(text) is None
 
     def row(self, table: ExtractedTable, row: int, layout: Layout, maybe_continued: bool) -> None:
         page, roles = table.page, layout.roles
@@ -135,6 +157,8 @@ class ActionTables:
             ref_text = None if ref_is_aims else ref_text
         task_cell = self.first(by_role, ColumnRole.TASK)
         has_task_column, has_action_column = ColumnRole.TASK in roles, ColumnRole.ACTION in roles
+        if action_cell is not None and self.repeats_action(action_cell):
+            action_cell = None  # the action printed again on each of its task rows: the same action
         if action_cell and action_cell.text.strip():
             self.w.action = self.new_record(action_cell, page, Level.ACTION, ref_text)
             self.sub_rows = action_cell.row_span > 1 and not has_task_column
@@ -145,13 +169,21 @@ class ActionTables:
                 self.fill_fields(self.w.action, by_role, page)
                 return
         if task_cell and task_cell.text.strip():
-            parent = self.w.action if has_action_column else self.w.aim
+            parent = self.w.action if has_action_column or self.banner_parent and self.w.action else self.w.aim
             self.tasks(task_cell, by_role, page, parent, None if has_action_column else ref_text)
         elif action_cell is None and self.w.action is not None and has_action_column:
             if self.sub_rows:
                 self.sub_row_task(by_role, page)
             else:
                 self.fill_fields(self.w.action, by_role, page)
+
+    def repeats_action(self, cell: Cell) -> bool:
+        """The cell prints the current action's text again (with its tasks beside it, in their own column)."""
+        current = self.w.action
+        if current is None or self.layout is None or ColumnRole.TASK not in self.layout.roles:
+            return False
+        ref, _, text = split_ref(item_text(cell_lines(cell)))
+        return text == current.text and ref == current.ref
 
     @staticmethod
     def first(by_role: dict[ColumnRole, list[Cell]], role: ColumnRole) -> Cell | None:
@@ -176,18 +208,24 @@ class ActionTables:
 
     # -- groups and aims ----------------------------------------------------------------------
     def group(self, by_role: dict[ColumnRole, list[Cell]], page: int) -> None:
-        """A grouping column (Strategy, Theme): a new value opens a new area for the rows under it.
-        A shortened repeat ('Increase Renewables' after 'Increase Renewables: ...') is the same group."""
-        cell = self.first(by_role, ColumnRole.GROUP)
-        text = clean_text(cell.text) if cell else None
-        if not text:
-            return
-        current = self.group_text or ""
-        if text == current or current.lower().startswith(text.lower()) or text.lower().startswith(current.lower()) and current:
-            return
-        self.group_text = text
-        ref, flags, rest = split_ref(text)
-        self.w.start_area(ref, rest, page, cell, flags=flags)
+        """Grouping columns (Committee, Strategy): a new value opens a new group for the rows under
+        it; of two grouping columns the outer one is the priority, the inner one an area in it."""
+        cells = sorted(by_role.get(ColumnRole.GROUP, []), key=lambda c: c.col)
+        for depth, cell in enumerate(cells):
+            text = clean_text(cell.text)
+            if not text or self.group_text.get(cell.col) == text:
+                continue
+            self.group_text[cell.col] = text
+            for inner in (c.col for c in cells[depth + 1:]):
+                self.group_text.pop(inner, None)
+            ref, flags, rest = split_ref(text)
+            if depth == 0 and len(cells) > 1:
+                self.w.heading(Heading("priority", ref, rest), page, cell)
+            elif (known := self.areas.get((self.w.priority_ref, self.w.priority and self.w.priority.title, text))) is not None:
+                self.w.aim, self.w.action = known, None  # a group printed again further down: the same one
+            else:
+                self.areas[(self.w.priority_ref, self.w.priority and self.w.priority.title, text)] = \
+                    self.w.start_area(ref, rest, page, cell, flags=flags)
 
     def start_aim(self, cell: Cell, page: int, ref_text: str | None) -> None:
         ref, flags, rest = split_ref(clean_text(cell.text) or "")

@@ -58,9 +58,14 @@ class CellEvidence:
     ref_max_chars: int = 8  # a ref is at most this long ('1.2.3', 'CYP04')
     prose_words: float = 6.0  # mean words per filled cell above which a column is prose
     mark_share: float = 0.5  # of a timescale column's filled cells that must be marks
+    words_share: float = 0.5  # of a text column's filled cells that must hold a word
+    group_share: float = 0.25  # of a column's cells repeating the one above (or merged) for a grouping column
 
 
 EVIDENCE = CellEvidence()
+HEADER_MAX_WORDS = 14  # 'Between April and September 2018 we are focusing on' is a header; a longer cell is body text
+HEADER_REF_RE = re.compile(r"^\d{1,2}(?:\.\d{1,2})+\s+\S")  # '8.3 Implement ...': a numbered row
+KEY_FIELDS = {ColumnRole.DEADLINE, ColumnRole.RAG, ColumnRole.LEAD, ColumnRole.TIMESCALE}
 REF_CELL_RE = re.compile(r"^\(?[A-Za-z]{0,4}[-\s]?\d{1,3}(?:\.\d{1,3}){0,3}[a-z]?\)?\.?$|^\(?[a-z]{1,2}\)$|^[ivx]{1,5}\.?\)?$")
 
 
@@ -75,8 +80,9 @@ def vocabulary() -> dict:
 
 
 def role_of_header(header: str) -> ColumnRole:
+    """The role a header names; body text (a long cell, or one opening with a printed ref) names none."""
     text = " ".join(header.split())
-    if not text:
+    if not text or len(text.split()) > HEADER_MAX_WORDS or HEADER_REF_RE.match(text):
         return ColumnRole.UNKNOWN
     for role, pattern in vocabulary()["rules"]:
         if pattern.search(text):
@@ -141,18 +147,50 @@ def role_from_cells(cells: list[Cell], header: str, first_columns: bool = True,
 
 def infer_unknown_roles(table: ExtractedTable, header_row: int, headers: list[str],
                         roles: list[ColumnRole]) -> list[ColumnRole]:
-    """Columns whose header says nothing (or marks a timescale) are read by their cells. A second
-    prose column beside the action is its progress."""
+    """Columns whose header says nothing (or marks a timescale) are read by their cells. A header
+    that is itself a date ('February 2025', '2025 estimate') over dates or nothing is one version of
+    a timetable. A second prose column beside the action is its progress."""
     out = list(roles)
     for col, role in enumerate(roles):
         header = headers[col] if col < len(headers) else ""
         if role == ColumnRole.UNKNOWN or is_timescale_header(header) and role != ColumnRole.TIMESCALE:
-            found = role_from_cells(column_cells(table, col, header_row), header, first_columns=col <= 1)
+            cells = column_cells(table, col, header_row)
+            found = role_from_cells(cells, header, first_columns=col <= 1)
+            if found == ColumnRole.UNKNOWN and header and parse_deadline(header).start and not any(c.text.strip() for c in cells):
+                found = ColumnRole.DEADLINE
             if found != ColumnRole.UNKNOWN or role == ColumnRole.UNKNOWN:
                 out[col] = found
     if out.count(ColumnRole.ACTION) > 1 and ColumnRole.ACTION not in roles:
         first = out.index(ColumnRole.ACTION)
         out = [ColumnRole.PROGRESS if i > first and r == ColumnRole.ACTION else r for i, r in enumerate(out)]
+    if not {ColumnRole.ACTION, ColumnRole.TASK} & set(out) and set(out) & KEY_FIELDS:
+        subject = next((i for i, r in enumerate(out) if r == ColumnRole.UNKNOWN and holds_words(column_cells(table, i, header_row))), None)
+        if subject is not None:
+            out[subject] = ColumnRole.ACTION  # the thing each row is about: the leftmost column of words
+    return with_groups(table, header_row, out)
+
+
+def holds_words(cells: list[Cell], evidence: CellEvidence = EVIDENCE) -> bool:
+    texts = [clean_text(c.text) for c in cells]
+    filled = [t for t in texts if t]
+    return bool(filled) and sum(bool(re.search(r"[A-Za-z]{3,}", t)) for t in filled) >= evidence.words_share * len(filled)
+
+
+def with_groups(table: ExtractedTable, header_row: int, roles: list[ColumnRole],
+                evidence: CellEvidence = EVIDENCE) -> list[ColumnRole]:
+    """An unnamed column left of the actions whose value stays the same over several rows (printed
+    again on each, or one cell merged over them) groups those rows: Title over Consultation, Adoption."""
+    if ColumnRole.ACTION not in roles:
+        return roles
+    out = list(roles)
+    for col in range(roles.index(ColumnRole.ACTION)):
+        if out[col] != ColumnRole.UNKNOWN:
+            continue
+        cells = sorted(column_cells(table, col, header_row), key=lambda c: c.row)
+        texts = [clean_text(c.text) for c in cells]
+        repeats = sum(bool(a) and a == b for a, b in zip(texts, texts[1:])) + sum(c.row_span > 1 for c in cells)
+        if holds_words(cells) and repeats >= evidence.group_share * max(len(cells), 1):
+            out[col] = ColumnRole.GROUP
     return out
 
 
@@ -160,7 +198,6 @@ ACTION_TABLE_ROLES = {ColumnRole.DEADLINE, ColumnRole.LEAD, ColumnRole.RAG, Colu
                       ColumnRole.TIMESCALE, ColumnRole.NEXT_STEPS, ColumnRole.ACTUAL, ColumnRole.AGENCY}
 
 
-KEY_FIELDS = {ColumnRole.DEADLINE, ColumnRole.RAG, ColumnRole.LEAD, ColumnRole.TIMESCALE}
 OTHER_KNOWN = {ColumnRole.GROUP, ColumnRole.AIM, ColumnRole.REF, ColumnRole.EXTRA, ColumnRole.DIRECTION}
 
 
@@ -183,14 +220,20 @@ def is_headerless_action_table(roles: list[ColumnRole]) -> bool:
 KPI_HEADER_RE = re.compile(
     r"outturn|target|baseline|actual|benchmark|\b(19|20)\d\d\s*[/-]\s*\d\d|\b(19|20)\d\d\b|q[1-4]\b|measuring|indicator"
     r"|kpi|performance|total|latest|previous|result|\byr\s*\d|year\s*\d|quarter", re.I)
+KPI_HEADER_MAX_WORDS = 16  # a header cell longer than this is body text
+MONEY_RE = re.compile(r"[£$€]|\b(?:000s|£000|\$000|budget|spend|cost)\b", re.I)
 KPI_NAME_RE = re.compile(r"indicator|measuring|measures?\b|\bkpis?\b|performance|\bmetrics?\b", re.I)
 
 
 def is_kpi_table(headers: list[str], strict: bool = False) -> bool:
     """A KPI table: an indicator-name column, or (unless strict) a name column and two or more
     period/target/outturn columns."""
+    if any(len(h.split()) > KPI_HEADER_MAX_WORDS for h in headers):
+        return False  # a row of prose is a body row, not a header
     if headers and KPI_NAME_RE.search(headers[0]):
         return True
+    if sum(bool(MONEY_RE.search(h)) for h in headers) >= 2:
+        return False  # '2011/12 £000s | 2012/13 £000s': a budget, not indicators
     return not strict and sum(bool(KPI_HEADER_RE.search(h)) for h in headers[1:]) >= 2
 
 

@@ -33,7 +33,10 @@ RECURRING_RE = re.compile(r"\b(annual(?:ly)?|quarterly|monthly|termly|weekly|eac
 NONE_RE = re.compile(r"^\s*(n/?a|tbc|tba|tbd|none|-+|–)\s*$", re.I)
 END_OF_FY_RE = re.compile(r"end of (the )?financial year", re.I)
 SEASON_RE = re.compile(r"\b(?P<season>spring|summer|autumn|winter)\s+" + YEAR.format(name="y"), re.I)
+SEASON_RANGE_RE = re.compile(r"\b(?P<first>spring|summer|autumn|winter)\s*(?:/|-|–|to|and)\s*(?P<season>spring|summer|autumn|winter)\s+"
+                             + YEAR.format(name="y"), re.I)
 SEASON_MONTHS = {"spring": (3, 5), "summer": (6, 8), "autumn": (9, 11), "winter": (12, 2)}
+BARE_YEAR_RE = re.compile(r"^\s*(?:by|in|during|end of|within)?\s*(?P<y>(?:19|20)\d\d)\s*$", re.I)
 
 
 def month_number(token: str) -> int:
@@ -68,7 +71,12 @@ def spans_mentioned(text: str) -> list[tuple[date, date]]:
         spans.append((day, day))
     without_days = DAY_DATE_RE.sub(" ", text)
     spans += [month_span(full_year(m["y"]), month_number(m["m"])) for m in MONTH_YEAR_RE.finditer(without_days)]
-    for m in SEASON_RE.finditer(text):
+    for m in SEASON_RANGE_RE.finditer(text):  # 'Autumn/Winter 2024': from the first season to the end of the second
+        year = full_year(m["y"])
+        first, _ = SEASON_MONTHS[m["first"].lower()]
+        start, last = SEASON_MONTHS[m["season"].lower()]
+        spans.append((month_span(year, first)[0], month_span(year + (last < start), last)[1]))
+    for m in SEASON_RE.finditer(SEASON_RANGE_RE.sub(" ", text)):
         first, last = SEASON_MONTHS[m["season"].lower()]
         year = full_year(m["y"])
         spans.append((month_span(year, first)[0], month_span(year + (last < first), last)[1]))
@@ -125,5 +133,8 @@ def parse_deadline(raw: str | None, period_end: date | None = None) -> Deadline:
         return Deadline(raw=text, kind=DeadlineKind.DATE, start=fy_end, end=fy_end)
     if spans:  # a season
         return Deadline(raw=text, kind=_kind_for(text, DeadlineKind.RANGE), start=spans[0][0], end=spans[0][1])
+    if m := BARE_YEAR_RE.match(text):  # '2027': some time that calendar year
+        year = int(m["y"])
+        return Deadline(raw=text, kind=DeadlineKind.RANGE, start=date(year, 1, 1), end=date(year, 12, 31))
     kind = _kind_for(text, DeadlineKind.NONE)
     return Deadline(raw=text, kind=kind)

@@ -10,26 +10,25 @@ import calendar
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
+from importlib import resources
+
+import yaml
 
 from extract.records import ExtractedDocument
 
-from .deadlines import MONTH_YEAR_RE, full_year, month_number
-from .records import Priority
+from .deadlines import MONTH_YEAR_RE, full_year, month_number, parse_deadline
+from .records import DeadlineKind, Priority
 from .refs import parse_priority_heading
 
-COUNCIL_RE = re.compile(
-    r"(London Borough of [A-Z][a-z]+(?: (?:and|upon|on) [A-Z][a-z]+)?|[A-Z][a-z]+(?: [A-Z][a-z]+)? (?:County|Borough|City|District|Metropolitan Borough) Council)")
 MONTH_NAME = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*"
 PERIOD_RE = re.compile(
     rf"(?P<label>(?:(?P<m1>{MONTH_NAME})\s+)?(?P<y1>(?:19|20)\d\d)\s*(?:/|–|-|to)\s*(?:(?P<m2>{MONTH_NAME})\s+)?(?P<y2>(?:19|20)?\d\d))(?!\d)")
-DOC_TYPES = [
-    ("improvement_plan", re.compile(r"improvement (action )?plan", re.I)),
-    ("portfolio_plan_update", re.compile(r"portfolio plan update|plan update", re.I)),
-    ("progress_review", re.compile(r"annual review|progress (review|report)|monitoring report", re.I)),
-    ("portfolio_plan", re.compile(r"portfolio plan|business plan|service plan|council plan", re.I)),
-]
+TITLE_WRAP_WORDS = 6  # a capitals line this short under a capitals title is the rest of the title
 MONTH_PERIOD_RE = re.compile(MONTH_NAME, re.I)
-STATUS_HEADER_RE = re.compile(r"(?:end of|as at|\()\s*" + MONTH_YEAR_RE.pattern, re.I)
+STATUS_HEADER_RE = re.compile(r"(?:end of|end|as at|as of|\(|to|at)\s*" + MONTH_YEAR_RE.pattern, re.I)
+STATUS_WORDS_RE = re.compile(r"update|progress|as at|as of|position|count|total|status|actual|outturn", re.I)
+COVER_DATE_RE = re.compile(r"(?:\d{1,2}(?:st|nd|rd|th)?\s+)?" + MONTH_NAME + r"\.?\s+(?:\d{1,2},?\s+)?(?:19|20)\d\d", re.I)
 
 
 @dataclass
@@ -43,19 +42,63 @@ class DocumentFacts:
     priorities: dict[str, Priority] = field(default_factory=dict)
 
 
+@lru_cache(maxsize=1)
+def vocabulary() -> dict:
+    data = yaml.safe_load(resources.files("normalise").joinpath("data/documents.yaml").read_text())
+    return {
+        "publishers": [(re.compile(p["pattern"], re.I if p["pattern"].startswith("^") else 0), p.get("rename_borough", False))
+                       for p in data["publishers"]],
+        "doc_types": [(kind, re.compile(pattern, re.I)) for kind, pattern in data["doc_types"]],
+    }
+
+
+def find_publisher(lines: list[str]) -> str | None:
+    """The body that publishes the document, as printed on its first pages."""
+    for pattern, rename_borough in vocabulary()["publishers"]:
+        for line in lines:
+            line = " ".join(line.split())
+            if line.isupper():
+                line = line.title().replace(" Of ", " of ").replace(" And ", " and ")
+            if m := pattern.search(line):
+                name = m["name"].strip(" .,;")
+                if rename_borough and name.startswith("Borough of "):
+                    name = f"{name[len('Borough of '):]} Borough Council"  # 'Borough of Broxbourne'
+                return name
+    return None
+
+
+def find_doc_type(title: str | None, lines: list[str]) -> str | None:
+    """The first kind, in the vocabulary's order, the title names; else the first the opening text names."""
+    kinds = vocabulary()["doc_types"]
+    for text in [title] if title else []:
+        for kind, pattern in kinds:
+            if pattern.search(text):
+                return kind
+    for text in lines:
+        for kind, pattern in kinds:
+            if pattern.search(text):
+                return kind
+    return None
+
+
 def opening_text(doc: ExtractedDocument, pages: int = 3) -> list[str]:
     return [line.text for page in doc.pages[:pages] for line in page.lines]
 
 
 def find_title(lines: list[str]) -> str | None:
-    for line in lines:
-        m = re.match(r"^\s*TITLE:\s*(.+)$", line)
-        if m:
-            return m.group(1).strip()
-    for line in lines:
-        if DOC_TYPES and any(p.search(line) for _, p in DOC_TYPES):
-            return line.strip()
-    return lines[0].strip() if lines else None
+    """A 'TITLE:' line, else the first line naming a kind of plan, else the first line; a title
+    set in capitals goes on over the next line when that is in capitals too."""
+    specific = [p for _, p in vocabulary()["doc_types"][:-2]]  # not the generic 'plan' / 'strategy'
+    index = next((i for i, line in enumerate(lines) if re.match(r"^\s*TITLE:", line)), None)
+    if index is None:
+        index = next((i for i, line in enumerate(lines) if any(p.search(line) for p in specific)), 0 if lines else None)
+    if index is None:
+        return None
+    title = re.sub(r"^\s*TITLE:\s*", "", lines[index]).strip()
+    following = lines[index + 1].strip() if index + 1 < len(lines) else ""
+    if title.isupper() and following.isupper() and len(following.split()) <= TITLE_WRAP_WORDS:
+        title = f"{title} {following}"
+    return title
 
 
 def parse_period(text: str) -> tuple[str, date, date] | None:
@@ -76,25 +119,32 @@ def parse_period(text: str) -> tuple[str, date, date] | None:
 
 
 def status_as_of(headers: list[str], lines: list[str]) -> date | None:
-    """The date a progress column reports to: 'End of March 2018 update' -> 2018-03-31."""
+    """The date a progress or figures column reports to: 'End of March 2018 update' -> 2018-03-31,
+    '(count to End Feb 2023)' -> 2023-02-28."""
     for text in headers + lines:
         m = STATUS_HEADER_RE.search(text)
-        if m and re.search(r"update|progress|as at|position", text, re.I):
+        if m and STATUS_WORDS_RE.search(text):
             year, month = full_year(m["y"]), month_number(m["m"])
             return date(year, month, calendar.monthrange(year, month)[1])
+    return None
+
+
+def cover_date(doc: ExtractedDocument) -> date | None:
+    """The date printed alone on the cover ('February 2025', 'October 12, 2009')."""
+    for line in doc.pages[0].lines if doc.pages else []:
+        text = " ".join(line.text.split())
+        if COVER_DATE_RE.fullmatch(text):
+            parsed = parse_deadline(text)
+            if parsed.kind in (DeadlineKind.DATE, DeadlineKind.MONTH):
+                return parsed.end
     return None
 
 
 def read_facts(doc: ExtractedDocument) -> DocumentFacts:
     lines = opening_text(doc)
     facts = DocumentFacts(title=find_title(lines))
-    joined = "\n".join(lines)
-    if m := COUNCIL_RE.search(joined):
-        facts.council = m.group(1)
-    for kind, pattern in DOC_TYPES:
-        if facts.title and pattern.search(facts.title) or pattern.search(joined):
-            facts.doc_type = kind
-            break
+    facts.council = find_publisher(lines)
+    facts.doc_type = find_doc_type(facts.title, lines)
     periods = [(text, period) for text in [facts.title or ""] + lines if (period := parse_period(text))]
     # a period printed with its months ('June 2016 – October 2017') says more than a year label
     dated = [p for text, p in periods if MONTH_PERIOD_RE.search(p[0])]

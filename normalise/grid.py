@@ -34,13 +34,9 @@ def cells_covering(table: ExtractedTable, row: int) -> list[Cell | None]:
 
 
 def header_texts(table: ExtractedTable, row: int) -> list[str]:
-    """The heading over each grid column in a row: a cell spanning columns heads each of them."""
-    headers = [""] * table.n_cols
-    for cell in row_cells(table, row):
-        if cell:
-            for c in range(cell.col, min(cell.col + cell.col_span, table.n_cols)):
-                headers[c] = flat(cell)
-    return headers
+    """The heading over each grid column in a row: a cell spanning columns heads each of them, and
+    a cell spanning down from the row above into this one is this row's heading too."""
+    return [flat(cell) for cell in cells_covering(table, row)]
 
 
 def column_lefts(table: ExtractedTable) -> list[float]:
@@ -49,4 +45,15 @@ def column_lefts(table: ExtractedTable) -> list[float]:
     for cell in table.cells:
         if cell.col_span == 1:
             lefts[cell.col] = cell.bbox[0]
+    return lefts
+
+
+def column_text_lefts(table: ExtractedTable) -> list[float | None]:
+    """Where the text of each grid column starts (None for a column with no text): steadier than
+    column edges read from the gaps in the text, which move with the text."""
+    lefts: list[float | None] = [None] * table.n_cols
+    for cell in table.cells:
+        if cell.col_span == 1 and cell.lines:
+            x = min(line.bbox[0] for line in cell.lines)
+            lefts[cell.col] = x if lefts[cell.col] is None else min(lefts[cell.col], x)
     return lefts

@@ -42,8 +42,8 @@ def read_heading(text: str, labels: frozenset[str] = frozenset(), banner: bool =
         return Heading("priority", ref, title, contd)
     if numbered and banner:
         return Heading("area", ref, title, contd)
-    if not banner:
-        return Heading("none", None, text, contd)
+    if not banner or len(text.split()) > MAX_HEADING_WORDS:
+        return Heading("none", None, text, contd)  # a heading line must be numbered; a long banner is a note
     if label_key(text) in labels:
         return Heading("label", None, text, contd)
     if text.isupper() and len(text) < THEME_MAX_CHARS:

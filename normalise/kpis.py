@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from extract.records import Cell, ExtractedTable
 
-from .columns import KPI_NAME_RE, ColumnRole, assign_roles, is_kpi_table, period_of, value_kind
-from .grid import cells_covering, flat
-from .layout import Layout
+from .columns import KPI_HEADER_RE, KPI_NAME_RE, ColumnRole, assign_roles, is_kpi_table, period_of, value_kind
+from .grid import cells_covering, flat, row_cells
+from .headings import Heading, read_heading
+from .layout import NEW_HEADER_SHARE, Layout, find_header
 from .numbers import parse_number
 from .rag import rag_from_word, read_rag
 from .records import Measure, MeasureValue
@@ -21,8 +22,32 @@ from .tasks import ALIGN_TOLERANCE, split_items_with_tops
 from .text import clean_text, is_bullet, item_text, join_lines
 from .walk import Walk, prov
 
-NOT_VALUES = {ColumnRole.PROGRESS, ColumnRole.NEXT_STEPS, ColumnRole.EXTRA, ColumnRole.LEAD, ColumnRole.AGENCY}
+NOT_VALUES = {ColumnRole.PROGRESS, ColumnRole.NEXT_STEPS, ColumnRole.LEAD, ColumnRole.AGENCY}  # comments, owners
+FIGURES_SHARE = 0.6  # of a figures column's filled cells that must be numbers
 SUMMARY_SHARE = 0.5  # of a header row's cells that are rating words, for a count grid of ratings
+
+
+def figures_in(table: ExtractedTable, col: int, label: str) -> bool:
+    """The column is headed like a figure (a period, a target, a total) and holds numbers in most cells."""
+    if not KPI_HEADER_RE.search(label):
+        return False
+    texts = [clean_text(c.text) for c in table.cells if c.col == col and c.row > 0]
+    filled = [t for t in texts if t]
+    return bool(filled) and sum(parse_number(t) is not None for t in filled) >= FIGURES_SHARE * len(filled)
+
+
+def heads_actions(table: ExtractedTable) -> bool:
+    """The table opens with an action-table header naming most of its columns (not body words that
+    happen to name one or two)."""
+    found = find_header(table)
+    return found is not None and found[1].named >= NEW_HEADER_SHARE * table.n_cols
+
+
+def has_figures(table: ExtractedTable, header: list[str]) -> bool:
+    """Figures against a target or a result ('Target | Total to date'): indicators, even in a paper
+    with no action table. Figures by year alone (a population table) are not."""
+    return any(figures_in(table, col, label) for col, label in enumerate(header[1:], 1)) and \
+        any(value_kind(label) in ("target", "outturn", "baseline") for label in header[1:])
 
 
 def is_rating_summary(header: list[str]) -> bool:
@@ -63,13 +88,18 @@ class KpiTables:
         self.w.measures.append(measure)
         return True
 
+    def continues(self, table: ExtractedTable) -> bool:
+        """No header of its own (of indicators or of actions), and as many columns as the last KPI table's."""
+        return bool(self.header) and table.n_cols == len(self.header) and not is_kpi_table(
+            [flat(c) for c in cells_covering(table, 0)], strict=True) and not heads_actions(table)
+
     def table(self, table: ExtractedTable, action_layout: Layout | None) -> bool:
         """Read the table if it is a KPI table (or goes on from one); False otherwise."""
         first = [flat(c) for c in cells_covering(table, 0)]
         if is_rating_summary(first):
             return False
-        # before any action table, only an explicitly named indicator table counts as KPIs
-        if is_kpi_table(first, strict=action_layout is None):
+        # before any action table, only an indicator table that says so, or shows its figures, counts
+        if is_kpi_table(first, strict=action_layout is None and not has_figures(table, first)):
             self.read(table, first, 1)
             return True
         if self.header and table.n_cols == len(self.header):
@@ -84,17 +114,38 @@ class KpiTables:
         ref_col = roles.index(ColumnRole.REF) if ColumnRole.REF in roles else None
         name_col = next((i for i, h in enumerate(header) if i != ref_col and KPI_NAME_RE.search(h)),
                         1 if ref_col == 0 and len(header) > 1 else 0)
+        values = [i for i, h in enumerate(header) if i > name_col and figures_in(table, i, h)]
+        if start:
+            self.heading_row(table, 0, values)  # 'Outcome 1 | <its title> | Target | ...': a heading in the header
         for row in range(start, table.n_rows):
             cells = cells_covering(table, row)
-            name_cell = cells[name_col]
-            if not name_cell or not name_cell.text.strip() or [flat(c) for c in cells] == header:
+            if [flat(c) for c in cells] == header or self.heading_row(table, row, values):
+                continue
+            name_cell = next((c for i, c in enumerate(cells[name_col:], name_col) if c and c.text.strip()
+                              and i not in values and i != ref_col and roles[i] not in NOT_VALUES), None)
+            if not name_cell:
                 continue
             if name_cell.col_span >= table.n_cols - 1:
                 continue  # a section heading across the table, not an indicator
             ref_cell = cells[ref_col] if ref_col is not None else None
             ref = clean_text(ref_cell.text) if ref_cell is not None and ref_cell is not name_cell else None
+            skip = {ref_col, *range(name_col, name_cell.col + name_cell.col_span)}
             for name, band in indicator_names(name_cell):
-                self.measure(name, ref, band, cells, header, roles, table.page, skip={ref_col, name_col})
+                self.measure(name, ref, band, cells, header, roles, table.page, skip=skip)
+
+    def heading_row(self, table: ExtractedTable, row: int, values: list[int]) -> bool:
+        """A row with no figures that opens with a numbered heading ('Outcome 2', 'Priority 1'):
+        the indicators under it belong to that priority (its title may stand in the next cell)."""
+        cells = [c for c in row_cells(table, row) if c and c.text.strip()]
+        if not cells or not values or any(c.col in values for c in cells) and row:
+            return False
+        heading = read_heading(flat(cells[0]))
+        if heading.kind not in ("priority", "area") or heading.ref is None:
+            return False
+        if not heading.title and len(cells) > 1 and cells[1].col not in values:
+            heading = Heading(heading.kind, heading.ref, clean_text(cells[1].text) or "", keyword=heading.keyword)
+        self.w.heading(heading, table.page, cells[0])
+        return True
 
     def measure(self, name: str, ref: str | None, band, cells: list[Cell | None], header: list[str], roles,
                 page: int, skip: set) -> None:

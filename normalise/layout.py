@@ -4,22 +4,27 @@ header carries on the last one (same columns in the same places)."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from extract.records import ExtractedTable
 
-from .columns import (ColumnRole, assign_roles, infer_unknown_roles, is_action_table, is_headerless_action_table,
-                      is_timescale_header)
+from .columns import (KEY_FIELDS, ColumnRole, assign_roles, column_cells, infer_unknown_roles, is_action_table,
+                      is_headerless_action_table, is_timescale_header, role_from_cells)
 from .deadlines import parse_deadline
-from .grid import column_lefts, header_texts, row_cells
+from .grid import column_lefts, column_text_lefts, header_texts, row_cells
+from .legends import abbreviation_key
 from .text import clean_text
 
 WORD_RE = re.compile(r"[A-Za-z]{3,}")
 PROSE_SHARE = 0.5  # of an action column's filled cells that must hold a word
 FORM_SHARE = 0.6  # of a first column's cells ending in ':' for a form of labelled values
+NEW_HEADER_SHARE = 0.6  # of a table's columns a header must name to start a new table where the last one stood
+HEADERLESS_MIN_ROWS = 2
+HEADERLESS_MIN_COLUMNS = 3  # two columns with no header are a key, a form or a list, not a plan's table
 HEADER_SEARCH_ROWS = 3  # a title or a banner may sit above the header row, inside the table
-SAME_COLUMN_X = 4.0  # points: column edges this close on two pages are the same column
+SAME_COLUMN_X = 8.0  # points: column edges this close in two tables are the same column
+SAME_COLUMNS_SHARE = 0.7  # of the columns whose edges must match for one table to go on from another
 
 
 @dataclass
@@ -29,6 +34,8 @@ class Layout:
     roles: list[ColumnRole]
     headers: list[str]
     col_x: list[float]  # left edge of each grid column, to match continuation tables by geometry
+    named: int = 0  # columns whose header words name their role (the rest were read from cells)
+    text_x: list[float | None] = field(default_factory=list)  # where each column's text starts
 
     @property
     def deadline_columns(self) -> list[int]:
@@ -51,12 +58,13 @@ def header_layout(table: ExtractedTable, row: int) -> Layout | None:
     and fields (columns the words do not name are then read by their cells)."""
     headers = header_texts(table, row)
     named = assign_roles(headers)
-    if not {ColumnRole.ACTION, ColumnRole.TASK} & set(named):
-        return None
+    if not {ColumnRole.ACTION, ColumnRole.TASK} & set(named) and not names_key_fields(table, row, headers, named):
+        return None  # the header names neither what is done nor when, who or how it goes
     roles = with_timescales(headers, infer_unknown_roles(table, row, headers, named))
     if not is_action_table(roles) or not holds_prose(table, row, roles):
         return None
-    return Layout(roles=roles, headers=headers, col_x=column_lefts(table))
+    return Layout(roles=roles, headers=headers, col_x=column_lefts(table), text_x=column_text_lefts(table),
+                  named=sum(r != ColumnRole.UNKNOWN for r in named))
 
 
 def holds_prose(table: ExtractedTable, header_row: int, roles: list[ColumnRole]) -> bool:
@@ -75,13 +83,28 @@ def is_form(table: ExtractedTable) -> bool:
     return bool(filled) and sum(t.endswith(":") for t in filled) >= FORM_SHARE * len(filled)
 
 
+def names_key_fields(table: ExtractedTable, row: int, headers: list[str], named: list[ColumnRole]) -> bool:
+    """A header naming no action column may still head a table of actions: when it names two
+    columns, at least one of them a deadline, lead, rating or timescale; or one such column whose
+    cells bear it out ('2025 estimate' over years)."""
+    roles = with_timescales(headers, named)
+    keys = [i for i, r in enumerate(roles) if r in KEY_FIELDS]
+    if not keys:
+        return False
+    if sum(r != ColumnRole.UNKNOWN for r in roles) >= 2:
+        return True
+    return all(role_from_cells(column_cells(table, i, row), headers[i], first_columns=i <= 1) == roles[i] for i in keys)
+
+
 def headerless_layout(table: ExtractedTable) -> Layout | None:
     """A table with no header row, read by its cells alone: prose beside a deadline, lead or rating."""
+    if table.n_rows < HEADERLESS_MIN_ROWS or table.n_cols < HEADERLESS_MIN_COLUMNS or is_form(table) or abbreviation_key(table):
+        return None
     headers = [""] * table.n_cols
     roles = infer_unknown_roles(table, -1, headers, [ColumnRole.UNKNOWN] * table.n_cols)
-    if table.n_rows < 2 or not is_headerless_action_table(roles) or is_form(table) or not holds_prose(table, -1, roles):
+    if not is_headerless_action_table(roles) or not holds_prose(table, -1, roles):
         return None
-    return Layout(roles=roles, headers=headers, col_x=column_lefts(table))
+    return Layout(roles=roles, headers=headers, col_x=column_lefts(table), text_x=column_text_lefts(table))
 
 
 def with_timescales(headers: list[str], roles: list[ColumnRole]) -> list[ColumnRole]:
@@ -93,14 +116,20 @@ def with_timescales(headers: list[str], roles: list[ColumnRole]) -> list[ColumnR
 
 
 def find_header(table: ExtractedTable) -> tuple[int, Layout] | None:
-    """(header row, layout) of the first row near the top that reads as an action-table header."""
+    """(header row, layout) of the row near the top that reads as an action-table header, naming
+    most columns: a title run into the first row ('Mayor's | Sustainability | ...') over the real
+    header row loses to it. Rows below a body row are never headers."""
+    found: list[tuple[int, int, Layout]] = []
     for row in range(min(HEADER_SEARCH_ROWS, table.n_rows)):
         layout = header_layout(table, row)
         if layout:
-            return row, layout
-        if not is_title_row(table, row):
-            return None  # a body row: the header is not further down
-    return None
+            found.append((layout.named, -row, layout))
+        elif not is_title_row(table, row):
+            break
+    if not found:
+        return None
+    _, row, layout = max(found, key=lambda f: (f[0], f[1]))
+    return -row, layout
 
 
 def is_title_row(table: ExtractedTable, row: int) -> bool:
@@ -110,8 +139,14 @@ def is_title_row(table: ExtractedTable, row: int) -> bool:
 
 
 def same_geometry(table: ExtractedTable, layout: Layout) -> bool:
-    """The table's columns stand where the layout's did: it goes on from that table."""
+    """The table's columns stand where the layout's did: it goes on from that table. Columns read
+    from gutters in the text move a little with the text, so most edges matching is enough, or
+    else the text of every column starting where it did."""
     xs = sorted({c.bbox[0] for c in table.cells if c.col_span == 1})
     if len(xs) != len(layout.col_x):
         return False
-    return all(abs(a - b) < SAME_COLUMN_X for a, b in zip(xs, layout.col_x))
+    close = sum(abs(a - b) < SAME_COLUMN_X for a, b in zip(xs, layout.col_x))
+    if abs(xs[0] - layout.col_x[0]) < SAME_COLUMN_X and close >= SAME_COLUMNS_SHARE * len(xs):
+        return True
+    pairs = [(a, b) for a, b in zip(column_text_lefts(table), layout.text_x) if a is not None and b is not None]
+    return len(pairs) >= 2 and all(abs(a - b) < SAME_COLUMN_X for a, b in pairs)

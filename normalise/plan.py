@@ -4,10 +4,20 @@ from __future__ import annotations
 
 from extract.records import ExtractedDocument
 
-from .document import read_facts, status_as_of
+from .document import cover_date, read_facts, status_as_of
+from .grid import flat, row_cells
 from .legends import read_legends
 from .records import PlanDocument
 from .walk import Walk, assemble, recurring_labels
+
+
+def reported_at(doc: ExtractedDocument, walk: Walk):
+    """The date the statuses and figures refer to: as a header or the opening text says, else the
+    cover's date when the document reports any progress or status."""
+    headers = walk.table_columns + [flat(c) for t in doc.tables for c in row_cells(t, 0) if c]
+    said = status_as_of(headers, [ln.text for p in doc.pages[:3] for ln in p.lines])
+    reports = any(a.progress or a.status_raw for a in walk.actions) or any(m.status_raw for m in walk.measures)
+    return said or (cover_date(doc) if reports else None)
 
 
 def normalise_document(doc: ExtractedDocument) -> PlanDocument:
@@ -19,7 +29,7 @@ def normalise_document(doc: ExtractedDocument) -> PlanDocument:
         file_name=doc.file_name, sha256=doc.sha256, page_count=doc.page_count,
         title=facts.title, council=facts.council, doc_type=facts.doc_type,
         plan_period_label=facts.period_label, period_start=facts.period_start, period_end=facts.period_end,
-        status_as_of=status_as_of(walk.table_columns, [ln.text for p in doc.pages[:3] for ln in p.lines]),
+        status_as_of=reported_at(doc, walk),
         table_columns=walk.table_columns, priorities=walk.priorities, actions=walk.actions,
         measures=walk.measures, generic_tables=walk.generic, extractor_version=doc.extractor_version,
         warnings=list(doc.warnings),

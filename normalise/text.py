@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-BULLET_RE = re.compile(r"^\s*(?:[•●▪■◦○·\uf0b7\uf0a7\u2022\u25aa\u25cf\u2013\u2014*-]|o(?=\s))\s+")
+BULLET_RE = re.compile(r"^\s*(?:[•●▪■◦○·\uf0b7\uf0a7\u2022\u25aa\u25cf\u2013\u2014-]|o(?=\s))\s+")
 SUB_BULLET_RE = re.compile(r"^\s*[\u2013\u2014\-–◦○]\s+")
-HYPHEN_END_RE = re.compile(r"(?<=[a-z])-$")
+HYPHEN_END_RE = re.compile(r"(?<=[A-Za-z0-9])-$")
 PAGE_FURNITURE_RE = re.compile(r"^\s*(page\s+\d+(\s+of\s+\d+)?|\d{1,3})\s*$", re.I)
 
 
@@ -19,14 +19,16 @@ def strip_bullet(line: str) -> str:
 
 
 def join_lines(lines: list[str]) -> str:
-    """Join wrapped lines into one paragraph, rejoining words split by a line-end hyphen."""
+    """Join wrapped lines into one paragraph. A line ending in a hyphen goes on without a space and
+    keeps its hyphen: office software wraps at the hyphen of a compound ('second-|largest',
+    'right-of-|way') and does not split words, so the hyphen is the compound's own."""
     out = ""
     for raw in lines:
         line = " ".join(raw.split())
         if not line:
             continue
-        if out and HYPHEN_END_RE.search(out) and line[:1].islower():
-            out = out[:-1] + line
+        if out and HYPHEN_END_RE.search(out) and line[:1].isalnum():
+            out = out + line
         else:
             out = f"{out} {line}" if out else line
     return out

@@ -21,6 +21,10 @@ from .rag import read_rag
 from .records import ActionRecord, GenericTable, Level, Measure, Priority, Provenance
 
 
+WRAP_GAP = 0.6  # line heights: a line this close under a heading line goes on with it
+WRAP_INDENT = 3.0  # points: ... if it starts where the heading line starts
+
+
 def prov(cell: Cell | TextLine | None, page: int) -> Provenance:
     return Provenance(page=page, bbox=cell.bbox if cell else None)
 
@@ -95,10 +99,10 @@ class Walk:
             fallback = self.known_priorities[ref].title if ref in self.known_priorities else ""
             existing = Priority(ref=ref, title=title or fallback, theme=self.theme, page=page, ref_printed=not counted)
             self.priorities.append(existing)
+        if not (heading.contd and existing is self.priority):
+            self.aim = self.action = None  # a new priority: nothing carries over ('(continued)' keeps it all)
+            self.last = None
         self.priority = existing
-        self.aim = self.action = None
-        if not heading.contd:
-            self.last = None  # a new priority starts with a new row, never a carried-over one
         rating, source, conflict, status = read_rag(rag_cells or [], self.legends.ratings)
         if rating and cell is not None:
             self.aim = self.add(ActionRecord(
@@ -171,24 +175,46 @@ def is_heading_line(line: TextLine, tables_below: list[ExtractedTable]) -> Headi
     return heading if heading.kind in ("priority", "area") else None
 
 
+def with_wrapped_lines(line: TextLine, lines: list[TextLine]) -> TextLine:
+    """A heading wrapped over the lines right under it, at the same left edge ('... wellbeing and' /
+    'achievements of our vulnerable children. (continued)'), read as one line."""
+    text, bottom = line.text, line.bbox[3]
+    height = line.bbox[3] - line.bbox[1]
+    for nxt in sorted((ln for ln in lines if ln.bbox[1] > line.bbox[1]), key=lambda ln: ln.bbox[1]):
+        if nxt.bbox[1] - bottom > WRAP_GAP * height or abs(nxt.bbox[0] - line.bbox[0]) > WRAP_INDENT:
+            break
+        text, bottom = f"{text} {nxt.text}", nxt.bbox[3]
+    return line if text == line.text else line.model_copy(update={"text": text})
+
+
 def assemble(doc: ExtractedDocument, walk: Walk) -> Walk:
     """Walk pages top to bottom: heading lines and tables interleaved by position."""
     from .actions import ActionTables
     from .kpis import KpiTables
 
     actions, kpis = ActionTables(walk), KpiTables(walk)
+    last: str | None = None  # the kind of the last table read: a table without a header goes on from it
     for page in doc.pages:
         events: list[tuple[float, object]] = [(t.bbox[1], t) for t in page.tables]
         events += [(ln.bbox[1], ln) for ln in page.lines]
         first = True
         for top, item in sorted(events, key=lambda e: e[0]):
             if isinstance(item, ExtractedTable):
-                if not (kpis.card(item) or actions.table(item, first) or kpis.table(item, actions.layout)
-                        or actions.headerless(item)):
+                kpi_first = last == "kpi" and kpis.continues(item)  # a KPI table going on over the page
+                if kpis.card(item) or kpi_first and kpis.table(item, actions.layout):
+                    last = "kpi"
+                elif actions.table(item, first):
+                    last = "action"
+                elif kpis.table(item, actions.layout):
+                    last = "kpi"
+                elif actions.headerless(item):
+                    last = "action"
+                else:
                     keep_generic(walk, item)
-                    actions.open_row = False
+                    actions.open_row, last = False, None
                 first = False
-            elif heading := is_heading_line(item, [t for t in page.tables if t.bbox[1] >= top]):
+            elif heading := is_heading_line(with_wrapped_lines(item, page.lines),
+                                            [t for t in page.tables if t.bbox[1] >= top]):
                 walk.heading_line(heading, page.number, item)
     return walk
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -33,6 +34,24 @@ def samples_db(tmp_path_factory, samples_cache) -> str:
     summary = run_pipeline(SAMPLES, url, workers=2, cache_dir=samples_cache)
     assert summary.failed == 0, summary.errors
     return url
+
+
+def copy_at_revision(url: str, target: Path, revision: str) -> str:
+    """A copy of a SQLite database taken down to an older schema revision: a user's file from before."""
+    from alembic import command
+
+    from load.migrate import alembic_config
+    from load.views import drop_views
+
+    shutil.copy(url.removeprefix("sqlite:///"), target)
+    engine = create_engine(f"sqlite:///{target}")
+    with engine.begin() as conn:
+        drop_views(conn)
+        config = alembic_config()
+        config.attributes["connection"] = conn
+        command.downgrade(config, revision)
+    engine.dispose()
+    return f"sqlite:///{target}"
 
 
 def db_rows(url: str, sql: str, **params) -> list[dict]:

@@ -8,7 +8,7 @@ from collections import Counter
 
 import pytest
 
-from councilplans.agreement import (
+from bench.agreement import (
     GridCell, adjacency_relations, cell_agreement, compare, expected_grids, grid_cells, grid_row, icdar_rows,
     icdar_summary, main, normalise, parse_icdar_structure,
 )
@@ -119,7 +119,7 @@ SUBSET = {  # one of each outcome, so the run stays quick: compared, unruled, en
 
 @needs_shared()
 def test_runnable_module_writes_the_report(tmp_path, capsys):
-    """`python -m councilplans.agreement --shared DIR` over a linked subset of the real files."""
+    """`python bench/agreement.py --shared DIR` over a linked subset of the real files."""
     shared = tmp_path / "shared"
     for folder in ("pdfs", "expected"):
         (shared / "realworld" / folder).mkdir(parents=True)

@@ -22,6 +22,7 @@ from reportlab.lib.utils import ImageReader
 from reportlab.lib.pdfencrypt import StandardEncryption
 from reportlab.pdfgen import canvas
 
+from councilplans.document import process_document
 from councilplans.pipeline import run_pipeline
 from extract import ExtractionError, extract_document, sha256_of
 
@@ -157,6 +158,9 @@ EXPECTED_REASONS = {
     "blank.pdf": "no text: every page is blank",
 }
 
+EXPECTED_KINDS = {"empty.pdf": "empty", "error-page.pdf": "not_pdf", "random.pdf": "not_pdf",
+                  "locked.pdf": "encrypted", "blank.pdf": "no_text"}
+
 
 # --- the batch through the CLI -----------------------------------------------------------------
 
@@ -191,6 +195,19 @@ def test_bad_files_are_reported_and_the_good_one_loaded(tmp_path):
                              capture_output=True, text=True)
     for name in EXPECTED_REASONS:
         assert name in listing.stdout
+    with sqlite3.connect(db) as conn:
+        kinds = {os.path.basename(f): kind for f, kind in conn.execute("SELECT file_name, kind FROM ingest_errors")}
+    assert {name: kinds[name] for name in EXPECTED_KINDS} == EXPECTED_KINDS  # from the error's class, not its text
+    assert kinds["truncated.pdf"] in {"corrupt", "unreadable"}
+    assert "Ingest errors by kind" in listing.stdout and "not_pdf: 2" in listing.stdout  # grouped, counted
+    assert listing.stdout.index("not_pdf: 2") < listing.stdout.index("random.pdf")
+
+
+def test_an_unexpected_exception_is_reported_as_a_bug_of_its_stage(tmp_path):
+    """Not a PDF problem the extractor knows (here: a folder where a file was expected): kind "bug"."""
+    result = process_document(str(tmp_path), "0" * 64, None)
+    assert (result.plan, result.stage, result.kind) == (None, "extract", "bug")
+    assert result.error.startswith("unexpected IsADirectoryError")
 
 
 def test_help_documents_the_limits_and_exit_status():

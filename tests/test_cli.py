@@ -92,3 +92,17 @@ def test_executor_mistakes_are_usage_errors_before_any_work(folder, tmp_path, ar
     assert out.returncode == 2
     assert message in " ".join(out.stderr.replace("│", " ").split()), out.stderr  # rich boxes wrap the message
     assert not db.exists(), "nothing was written"
+
+
+def test_a_rerun_over_unchanged_files_loads_no_pdf_stack(samples_db, tmp_path):
+    """The parent hashes and skips: it never imports pdfplumber, OpenCV, spaCy nor the worker pool,
+    which is what keeps a re-run over an unchanged folder to a couple of seconds."""
+    db = tmp_path / "again.db"
+    shutil.copy(samples_db.removeprefix("sqlite:///"), db)
+    script = ("import sys; from councilplans.pipeline import run_pipeline; "
+              f"summary = run_pipeline({str(SAMPLES)!r}, {f'sqlite:///{db}'!r}, cache_dir=None); "
+              "print(summary.unchanged, summary.extracted, "
+              "sorted(m for m in ('pdfplumber', 'cv2', 'spacy', 'pytesseract', 'pebble') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().split(maxsplit=2) == [str(len(list(SAMPLES.glob("*.pdf")))), "0", "[]"]

@@ -116,6 +116,7 @@ def test_bad_file_reported_as_the_local_run_reports_it(dask_results, local_db):
     bad = dask_results["results"][NOT_A_PDF]
     assert bad.plan is None
     assert [(NOT_A_PDF, bad.stage, bad.error)] == local_db["summary"].errors
+    assert bad.kind == local_db["summary"].failures[0].kind == "not_pdf"
 
 
 def test_same_sqlite_content_as_local_run(dask_results, local_db, tmp_path):

@@ -5,19 +5,16 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from alembic import command
 from rapidfuzz import fuzz, process
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 from councilplans.pipeline import run_pipeline
 from extract import ExtractedDocument
 from load import link_actions, load_document, open_database
 from load.links import LINK_THRESHOLD, MIN_WORDS, comparable, council_key
-from load.migrate import alembic_config
-from load.views import drop_views
 from normalise import normalise_document
 
-from .conftest import SAMPLES, db_rows
+from .conftest import SAMPLES, copy_at_revision, db_rows
 
 LINKS_SQL = ("SELECT document, ref, text, linked_document, linked_ref, linked_text, ROUND(score, 3) FROM v_action_links "
              "ORDER BY 1, 2, 3, 4, 5, 6")
@@ -92,17 +89,8 @@ def test_council_names_that_are_one_council(a, b):
 
 def test_a_database_from_before_incremental_linking_is_linked_again(samples_db, tmp_path):
     """Upgrading from revision 0001 (no linked_documents) links every document once."""
-    db = tmp_path / "old.db"
-    shutil.copy(samples_db.removeprefix("sqlite:///"), db)
-    url = f"sqlite:///{db}"
-    before = rows(url, LINKS_SQL)
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        drop_views(conn)
-        config = alembic_config()
-        config.attributes["connection"] = conn
-        command.downgrade(config, "0001")
-    engine.dispose()
+    before = rows(samples_db, LINKS_SQL)
+    url = copy_at_revision(samples_db, tmp_path / "old.db", "0001")
     assert "linked_documents" not in {r[0] for r in rows(url, "SELECT name FROM sqlite_master")}
     engine = open_database(url)  # migrates to the newest revision
     assert link_actions(engine) == len(before)

@@ -17,7 +17,8 @@ from datetime import date
 import pytest
 from sqlalchemy import Engine, create_engine, event, exc, inspect, text
 
-from councilplans.pipeline import process_document, run_pipeline
+from councilplans.document import process_document
+from councilplans.pipeline import run_pipeline
 from extract import sha256_of
 from load import link_actions, load_document, open_database
 from tests.conftest import SAMPLES
@@ -203,9 +204,11 @@ def test_failed_reload_keeps_the_old_rows(reload_db):
     engine = open_database(reload_db["url"])
     path = reload_db["folder"] / RELOADED_SAMPLE
     plan = process_document(str(path), sha256_of(path), str(reload_db["cache"])).plan
-    broken_value = plan.measures[-1].values[-1].model_copy(update={"value_raw": None})  # NOT NULL column
-    broken_measure = plan.measures[-1].model_copy(update={"values": plan.measures[-1].values[:-1] + [broken_value]})
-    broken = plan.model_copy(update={"measures": plan.measures[:-1] + [broken_measure]})
+    last = max(i for i, m in enumerate(plan.measures) if m.values)  # the last KPI with values: written last
+    measure = plan.measures[last]
+    broken_value = measure.values[-1].model_copy(update={"value_raw": None})  # NOT NULL column
+    broken_measure = measure.model_copy(update={"values": measure.values[:-1] + [broken_value]})
+    broken = plan.model_copy(update={"measures": plan.measures[:last] + [broken_measure] + plan.measures[last + 1:]})
     before, doc_id = document_counts(engine), rows(engine, "SELECT id FROM documents")
     with pytest.raises(exc.IntegrityError):
         load_document(engine, broken, str(path))

@@ -21,7 +21,8 @@ from hypothesis import strategies as st
 from reportlab.lib.pdfencrypt import StandardEncryption
 from sqlalchemy import create_engine, text
 
-from councilplans.pipeline import process_document, run_pipeline
+from councilplans.document import process_document
+from councilplans.pipeline import run_pipeline
 from extract import sha256_of
 
 from .pg import another_database, postgres_url  # noqa: F401  (postgres_url is the server fixture)
@@ -116,6 +117,7 @@ def test_a_pdf_that_never_finishes_is_stopped_and_the_batch_goes_on(tmp_path):
     started = time.monotonic()
     summary = run_pipeline(folder, f"sqlite:///{tmp_path / 'x.db'}", workers=1, cache_dir=None, timeout=2)
     assert summary.errors == [("a-slow.pdf", "extract", "time limit exceeded: stopped after 2 s")]
+    assert summary.failures[0].kind == "limit"
     assert summary.inserted == 1  # a fresh worker took over after the stuck one was killed
     assert time.monotonic() - started < 60
 
@@ -128,6 +130,7 @@ def test_a_pdf_that_eats_memory_is_reported_and_the_batch_goes_on(tmp_path):
     summary = run_pipeline(folder, f"sqlite:///{tmp_path / 'x.db'}", workers=1, cache_dir=None,
                            max_memory_mb=1024)
     assert summary.errors == [("a-bomb.pdf", "extract", "memory limit exceeded (1024 MiB)")]
+    assert summary.failures[0].kind == "limit"
     assert summary.inserted == 1
 
 

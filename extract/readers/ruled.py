@@ -29,6 +29,7 @@ class RuledSettings:
     min_rule_length: float = 10.0  # points: vertical strokes this long may bound a row cut by a page break
     min_cells: int = 2  # one boxed cell is a frame or a text box, not a table
     closed_share: float = 0.9  # of the table's width a rule must cover to close its bottom row
+    page_share: float = 0.8  # of the page's area a one-column box must cover to be the page's frame
 
 
 SETTINGS = RuledSettings()
@@ -37,16 +38,32 @@ SETTINGS = RuledSettings()
 def read_tables(view: PageView, taken: list = (), settings: RuledSettings = SETTINGS) -> list[ExtractedTable]:
     """Every ruled grid on the page, except frames around shaded cells that hide an unruled table.
 
-    The first reader to run: it takes no notice of boxes other readers took."""
+    Grids inside boxes an earlier reader took (a grid of fills re-read as bands) are left to it."""
     h_edges = [e for e in view.edges if e["orientation"] == "h"]
     tables = []
     for boxes in ruled_cell_groups(view, settings):
         table = build_table(view, boxes, NAME)
+        if any(overlaps(table.bbox, box) for box in taken):
+            continue
         if lacks_column_rules(table.bbox, table.n_cols, view.verticals, h_edges, view.words):
             continue  # the sides of a few shaded cells, not column rules: the row-ruled reader takes it
         table.open_bottom = not has_rule_at(h_edges, table.bbox[3], table.bbox[0], table.bbox[2], settings)
         tables.append(table)
-    return tables
+    return [t for t in tables if not is_frame(t, tables, view, settings)]
+
+
+def is_frame(table: ExtractedTable, tables: list[ExtractedTable], view: PageView, settings: RuledSettings) -> bool:
+    """A box drawn around other tables, or around the whole page (a slide's background and title
+    band), is no table: its text is the page's own."""
+    x0, top, x1, bottom = table.bbox
+    holds_a_table = any(t is not table and x0 - 1 <= t.bbox[0] and t.bbox[2] <= x1 + 1 and top - 1 <= t.bbox[1]
+                        and t.bbox[3] <= bottom + 1 for t in tables)
+    page_sized = (x1 - x0) * (bottom - top) >= settings.page_share * view.width * view.height
+    return holds_a_table or page_sized and table.n_cols == 1
+
+
+def overlaps(a, b) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
 def ruled_cell_groups(view: PageView, settings: RuledSettings) -> list[list[tuple]]:

@@ -17,9 +17,11 @@ Our extractor finds ruled tables only (pdfplumber lines strategy); a page where 
 table of at least 2 x 2 is counted as "no ruled table" rather than scored as a failure of the
 metric (a text-alignment fallback for unruled tables is future work).
 
-    python -m councilplans.agreement [--shared ../shared]
+    python bench/agreement.py [--shared ../shared]
 
-prints a table and writes bench/agreement.json.
+prints a table and writes bench/agreement.json. Each PDF goes through the pipeline's own
+per-document function (councilplans/document.py:process_document), so the tables scored are
+the tables the pipeline reads.
 """
 
 from __future__ import annotations
@@ -35,11 +37,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from extract import ExtractedDocument, ExtractedTable, ExtractionError, extract_document
+from councilplans.document import process_document
+from extract import ExtractedDocument, ExtractedTable, sha256_of
 
-ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_SHARED = ROOT.parent / "shared"
-OUTPUT = ROOT / "bench" / "agreement.json"
+BENCH = Path(__file__).resolve().parent
+DEFAULT_SHARED = BENCH.parent.parent / "shared"
+OUTPUT = BENCH / "agreement.json"
 CAMELOT_ICDAR_F1 = 0.78  # camelot's reported adjacency F1 on the full ICDAR 2013 set
 MIN_OVERLAP = 0.5  # share of the smaller box two tables must share to be the same table
 RIGHT, BELOW = "right", "below"
@@ -253,11 +256,9 @@ def expected_grids(expected_dir: Path) -> list[ExpectedGrid]:
 
 @lru_cache(maxsize=None)
 def extract_cached(path: Path) -> ExtractedDocument | str:
-    """The document, or the extractor's one-line reason it cannot be read (encrypted, scanned...)."""
-    try:
-        return extract_document(path)
-    except ExtractionError as exc:
-        return str(exc)
+    """The document as the pipeline extracts it, or the one-line reason it cannot be read (encrypted, scanned...)."""
+    result = process_document(str(path), sha256_of(path), None, keep_document=True)
+    return result.document if result.document is not None else result.error
 
 
 def is_ruled_grid(table: ExtractedTable) -> bool:
