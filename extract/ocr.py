@@ -446,18 +446,22 @@ def word_dicts(words: list[Word], scale: tuple[float, float]) -> list[dict]:
 
 # ---------------------------------------------------------------- strokes and shading from the pixels
 
+DRAWN = {"object_type": "line", "stroke": True}  # a rule seen in the image is a stroke, as a PDF's line is
+FILL_SIDE = {"object_type": "rect", "stroke": False}  # a shaded area's side, as an unstroked PDF rectangle's
+
+
 def segment_edges(horizontal, vertical, scale: tuple[float, float]) -> list[dict]:
-    """Pixel segments as pdfplumber edge dicts in points."""
+    """Pixel segments as pdfplumber edge dicts in points, marked as drawn strokes."""
     sx, sy = scale
     edges = []
     for s in horizontal:
         top = float(s.y0) * sy
         edges.append({"x0": float(s.x0) * sx, "x1": float(s.x1) * sx, "top": top, "bottom": top,
-                      "width": float(s.x1 - s.x0) * sx, "height": 0.0, "orientation": "h"})
+                      "width": float(s.x1 - s.x0) * sx, "height": 0.0, "orientation": "h", **DRAWN})
     for s in vertical:
         x = float(s.x0) * sx
         edges.append({"x0": x, "x1": x, "top": float(s.y0) * sy, "bottom": float(s.y1) * sy,
-                      "width": 0.0, "height": float(s.y1 - s.y0) * sy, "orientation": "v"})
+                      "width": 0.0, "height": float(s.y1 - s.y0) * sy, "orientation": "v", **DRAWN})
     return edges
 
 
@@ -516,10 +520,10 @@ def fill_edges(fills: list[dict]) -> list[dict]:
         width, height = f["x1"] - f["x0"], f["bottom"] - f["top"]
         for y in (f["top"], f["bottom"]):
             out.append({"x0": f["x0"], "x1": f["x1"], "top": y, "bottom": y, "width": width, "height": 0.0,
-                        "orientation": "h"})
+                        "orientation": "h", **FILL_SIDE})
         for x in (f["x0"], f["x1"]):
             out.append({"x0": x, "x1": x, "top": f["top"], "bottom": f["bottom"], "width": 0.0, "height": height,
-                        "orientation": "v"})
+                        "orientation": "v", **FILL_SIDE})
     return out
 
 
