@@ -115,13 +115,13 @@ def fetch_actions(conn, sha: str) -> list[dict]:
         "FROM v_actions v JOIN actions a ON a.id = v.action_id "
         "WHERE v.doc_sha256 = :sha ORDER BY a.seq"), {"sha": sha}).mappings().all()
     leads, expanded = defaultdict(list), defaultdict(list)
-    for action_id, raw, role, organisation in conn.execute(text(
-            "SELECT al.action_id, al.raw, l.role, l.organisation FROM action_leads al "
+    for action_id, raw, expanded_raw in conn.execute(text(
+            "SELECT al.action_id, al.raw, al.expanded FROM action_leads al "
             "JOIN leads l ON l.id = al.lead_id JOIN actions a ON a.id = al.action_id "
             "JOIN documents d ON d.id = a.document_id WHERE d.sha256 = :sha ORDER BY al.action_id, al.position"),
             {"sha": sha}):
         leads[action_id].append(raw)
-        expanded[action_id].append(f"{role}, {organisation}" if organisation else role)
+        expanded[action_id].append(expanded_raw or raw)
     return [dict(row) | {"leads": leads[row["action_id"]], "leads_expanded": expanded[row["action_id"]]} for row in rows]
 
 

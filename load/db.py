@@ -93,18 +93,22 @@ def action_values(record: ActionRecord, seq: int, document_id: int) -> dict:
         leads="; ".join(lead.role for lead in record.leads) or None, leads_raw=record.leads_raw,
         deadline_raw=record.deadline.raw, deadline_kind=record.deadline.kind.value,
         deadline_start=record.deadline.start, deadline_end=record.deadline.end,
-        rag=record.rag.value if record.rag else None, rag_source=record.rag_source, rag_conflict=record.rag_conflict,
-        progress=record.progress, next_steps=record.next_steps, measure_of_success=record.measure_of_success,
-        detail=record.detail, agency=record.agency, page=record.page,
+        rag=record.rag.value if record.rag else None, status_raw=record.status_raw, rag_source=record.rag_source,
+        rag_conflict=record.rag_conflict, progress=record.progress, next_steps=record.next_steps,
+        measure_of_success=record.measure_of_success, detail=record.detail, agency=record.agency,
+        extra=record.extra or None, page=record.page,
     )
 
 
 def parent_seqs(plan: PlanDocument) -> dict[int, int]:
-    """seq of each item -> seq of its parent: the latest action or priority before it with its parent_ref."""
+    """seq of each item -> seq of its parent: the one the normaliser placed it under, else the latest
+    action or priority area before it with its parent_ref (plans normalised before parent_seq existed)."""
     by_ref: dict[str, int] = {}
     parents = {}
     for seq, record in enumerate(plan.actions):
-        if record.parent_ref and record.parent_ref in by_ref:
+        if record.parent_seq is not None and record.parent_seq < seq:
+            parents[seq] = record.parent_seq
+        elif record.parent_ref and record.parent_ref in by_ref:
             parents[seq] = by_ref[record.parent_ref]
         if record.ref and record.level.value != "task":
             by_ref[record.ref] = seq
@@ -133,7 +137,7 @@ def write_actions(conn: Connection, plan: PlanDocument, document_id: int) -> dic
                      parents)
     leads = lead_ids(conn, plan)
     insert_many(conn, ActionLead, [
-        {"action_id": ids[seq], "position": position, "raw": lead.raw, "canonical": lead.canonical,
+        {"action_id": ids[seq], "position": position, "raw": lead.raw, "expanded": lead.expanded, "canonical": lead.canonical,
          "lead_id": leads[(lead.role, lead.organisation)]}
         for seq, record in enumerate(plan.actions) for position, lead in enumerate(record.leads)])
     insert_many(conn, ProvenanceRow, [
@@ -145,7 +149,7 @@ def write_actions(conn: Connection, plan: PlanDocument, document_id: int) -> dic
 def write_measures(conn: Connection, plan: PlanDocument, document_id: int) -> None:
     insert_many(conn, MeasureRow, [
         {"document_id": document_id, "seq": seq, "ref": m.ref, "priority_ref": m.priority_ref, "name": m.name,
-         "rag": m.rag.value if m.rag else None, "page": m.page}
+         "rag": m.rag.value if m.rag else None, "status_raw": m.status_raw, "direction": m.direction, "page": m.page}
         for seq, m in enumerate(plan.measures)])
     ids = ids_by_seq(conn, MeasureRow, document_id)
     insert_many(conn, MeasureValueRow, [

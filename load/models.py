@@ -99,6 +99,7 @@ class Action(Base):
     deadline_start: Mapped[date | None] = mapped_column(Date)
     deadline_end: Mapped[date | None] = mapped_column(Date)
     rag: Mapped[str | None] = mapped_column(String(10))
+    status_raw: Mapped[str | None] = mapped_column(Text)  # the rating or status word as printed
     rag_source: Mapped[str | None] = mapped_column(String(20))
     rag_conflict: Mapped[str | None] = mapped_column(Text)
     progress: Mapped[str | None] = mapped_column(Text)
@@ -106,6 +107,7 @@ class Action(Base):
     measure_of_success: Mapped[str | None] = mapped_column(Text)
     detail: Mapped[str | None] = mapped_column(Text)
     agency: Mapped[str | None] = mapped_column(Text)
+    extra: Mapped[dict | None] = mapped_column(JSON)  # columns with no field of their own, by header
     page: Mapped[int | None] = mapped_column(Integer)
 
     parent: Mapped[Action | None] = relationship(remote_side=[id], foreign_keys=[parent_id])
@@ -129,6 +131,7 @@ class ActionLead(Base):
     position: Mapped[int] = mapped_column(Integer, primary_key=True)
     lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id"), index=True)
     raw: Mapped[str] = mapped_column(Text)
+    expanded: Mapped[str | None] = mapped_column(Text)  # as printed, the document's own abbreviations expanded
     canonical: Mapped[bool] = mapped_column(default=False)
 
 
@@ -155,6 +158,8 @@ class MeasureRow(Base):
     priority_ref: Mapped[str | None] = mapped_column(Text)
     name: Mapped[str] = mapped_column(Text)
     rag: Mapped[str | None] = mapped_column(String(10))
+    status_raw: Mapped[str | None] = mapped_column(Text)
+    direction: Mapped[str | None] = mapped_column(Text)  # direction of travel as printed
     page: Mapped[int | None] = mapped_column(Integer)
     values: Mapped[list[MeasureValueRow]] = relationship(cascade="all, delete-orphan")
 

@@ -36,7 +36,7 @@ SELECT a.id AS action_id,
        {columns["ref"]}, {columns["parent_ref"]}, {columns["level"]}, {columns["text"]},
        {columns["leads"]}, {columns["leads_raw"]},
        {columns["deadline_raw"]}, {columns["deadline_kind"]}, {columns["deadline_start"]}, {columns["deadline_end"]},
-       {columns["rag"]}, {columns["progress"]}, {columns["next_steps"]}, a.page
+       {columns["rag"]}, {columns["progress"]}, {columns["next_steps"]}, a.page, a.status_raw
 FROM actions a JOIN documents d ON d.id = a.document_id
 """
 
@@ -45,7 +45,7 @@ V_MEASURES = """
 CREATE VIEW v_measures AS
 SELECT d.file_name AS document, d.sha256 AS doc_sha256, m.priority_ref, m.ref, m.name,
        v.column_label, v.value_raw, v.value_num, v.period_label, v.value_kind, m.rag,
-       COALESCE(v.page, m.page) AS page
+       COALESCE(v.page, m.page) AS page, m.direction
 FROM measure_values v JOIN measures m ON m.id = v.measure_id JOIN documents d ON d.id = m.document_id
 """
 

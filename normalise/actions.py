@@ -14,7 +14,7 @@ from extract.records import Cell, ExtractedTable, TextLine
 from .columns import ColumnRole, is_mark
 from .grid import cell_lines, cells_covering, flat, row_cells
 from .headings import CONTD_RE, Heading, read_heading
-from .layout import NEW_HEADER_SHARE, Layout, find_header, headerless_layout, same_geometry
+from .layout import Layout, find_header, headerless_layout, reads_as_new_header, same_geometry
 from .leads import parse_leads
 from .rag import read_rag, split_rag_prefix
 from .records import ActionRecord, Level
@@ -59,13 +59,17 @@ class ActionTables:
         self.areas: dict[tuple, ActionRecord] = {}  # (priority, text) -> the area a grouping value opened
         self.previous_task: ActionRecord | None = None
         self.banner_parent = False  # the current action was a numbered row across a table of tasks
+        self.carried: dict[int, Cell] = {}  # column -> a field cell merged down to the last table's bottom
+        self.carry: dict[int, Cell] = {}  # ... the same, for the table now being read, when it goes on
+        self.top = 0  # the first body row of the table now being read
+        self.carried_copies: set[int] = set()  # id() of the cells standing in for carried ones
 
     # -- tables -------------------------------------------------------------------------------
     def table(self, table: ExtractedTable, first_on_page: bool) -> bool:
         """Read the table if it is an action table (or goes on from one); False otherwise."""
         found = find_header(table)
         goes_on = self.layout is not None and same_geometry(table, self.layout)
-        if goes_on and found and not self.is_new_header(found[1]):
+        if goes_on and found and not (found[1].headers == self.layout.headers or reads_as_new_header(table, found)):
             found = None  # body words that happen to name roles ('Head of ...', 'Project'): the table goes on
         start, layout = (found[0] + 1, found[1]) if found else (0, self.layout if goes_on else None)
         if found:
@@ -78,16 +82,23 @@ class ActionTables:
             return False
         self.w.table_read()
         continues = first_on_page and self.layout is not None and same_geometry(table, self.layout)
-        self.layout = layout
+        self.carry = self.carried if goes_on and (not found or found[1].headers == self.layout.headers) else {}
+        self.layout, self.top = layout, start
         for row in range(start, table.n_rows):
             self.row(table, row, layout, continues and row == start)
         self.open_row = table.open_bottom
+        self.carried = self.merged_at_bottom(table, layout)
         return True
 
-    def is_new_header(self, layout: Layout) -> bool:
-        """A header found in a table that stands where the last one did: the same header printed
-        again, or a new one naming most of its columns; anything less is body text."""
-        return layout.headers == self.layout.headers or layout.named >= NEW_HEADER_SHARE * len(layout.roles)
+    @staticmethod
+    def merged_at_bottom(table: ExtractedTable, layout: Layout) -> dict[int, Cell]:
+        """The field cells of the table's last row: a cell merged over rows that a page break cuts goes
+        on, blank, at the top of the next page, and its value belongs to the rows it covers there."""
+        out = {}
+        for col, cell in enumerate(cells_covering(table, table.n_rows - 1) if table.n_rows else []):
+            if cell is not None and layout.roles[col] not in STARTING_ROLES and cell.text.strip():
+                out[col] = cell
+        return out
 
     def headerless(self, table: ExtractedTable) -> bool:
         """A table with no header that goes on from no other: read when its cells show an action table."""
@@ -189,14 +200,17 @@ class ActionTables:
     def first(by_role: dict[ColumnRole, list[Cell]], role: ColumnRole) -> Cell | None:
         return (by_role.get(role) or [None])[0]
 
-    @staticmethod
-    def cells_by_role(table: ExtractedTable, row: int, roles: list[ColumnRole]) -> dict[ColumnRole, list[Cell]]:
+    def cells_by_role(self, table: ExtractedTable, row: int, roles: list[ColumnRole]) -> dict[ColumnRole, list[Cell]]:
         """The row's cells by role: text columns where a cell starts, field columns wherever a cell
-        covers the row (a Lead or Timescale cell merged over several rows belongs to each of them)."""
+        covers the row (a Lead or Timescale cell merged over several rows belongs to each of them,
+        on the next page too, where the blank rest of the merged cell stands for it)."""
         starts, covering = row_cells(table, row), cells_covering(table, row)
         by_role: dict[ColumnRole, list[Cell]] = {}
         for col, role in enumerate(roles):
             cell = starts[col] if role in STARTING_ROLES else covering[col]
+            if cell is not None and col in self.carry and cell.row == self.top and cell.row_span > 1 and not cell.text.strip():
+                cell = self.carry[col].model_copy(update={"col": col})
+                self.carried_copies.add(id(cell))
             if cell is not None and cell.col == col:  # a cell spanning columns counts once, at its first
                 by_role.setdefault(role, []).append(cell)
         return by_role
@@ -247,7 +261,7 @@ class ActionTables:
                               priority_ref=self.w.priority_ref, page=page, provenance={"text": prov(cell, page)})
         if word_rag:
             record.rag, record.rag_source, record.status_raw = word_rag, "word", word_rag.value
-        return self.w.add(record)
+        return self.w.add(record, parent)
 
     def sub_row_task(self, by_role: dict[ColumnRole, list[Cell]], page: int) -> None:
         """An action cell spanning rows that each have their own fields: each row is a task of it."""
@@ -396,6 +410,7 @@ class ActionTables:
     def continue_record(self, by_role: dict[ColumnRole, list[Cell]], page: int) -> None:
         record = self.w.last
         for role, cells in by_role.items():
+            cells = [c for c in cells if id(c) not in self.carried_copies]  # the cut record has that value already
             text = clean_text(CONTD_RE.sub("", "\n".join(c.text for c in cells)))
             if not text:
                 continue

@@ -13,7 +13,7 @@ from extract.records import Cell, ExtractedTable
 from .columns import KPI_HEADER_RE, KPI_NAME_RE, ColumnRole, assign_roles, is_kpi_table, period_of, value_kind
 from .grid import cells_covering, flat, row_cells
 from .headings import Heading, read_heading
-from .layout import NEW_HEADER_SHARE, Layout, find_header
+from .layout import Layout, find_header, reads_as_new_header
 from .numbers import parse_number
 from .rag import rag_from_word, read_rag
 from .records import Measure, MeasureValue
@@ -40,7 +40,7 @@ def heads_actions(table: ExtractedTable) -> bool:
     """The table opens with an action-table header naming most of its columns (not body words that
     happen to name one or two)."""
     found = find_header(table)
-    return found is not None and found[1].named >= NEW_HEADER_SHARE * table.n_cols
+    return found is not None and reads_as_new_header(table, found)
 
 
 def has_figures(table: ExtractedTable, header: list[str]) -> bool:

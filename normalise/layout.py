@@ -132,6 +132,22 @@ def find_header(table: ExtractedTable) -> tuple[int, Layout] | None:
     return -row, layout
 
 
+def styled_apart(table: ExtractedTable, row: int) -> bool:
+    """The row is shaded, and not as the row under it is: how most documents set their header row."""
+    fills = [c.fill for c in row_cells(table, row) if c is not None]
+    below = [c.fill for c in row_cells(table, row + 1) if c is not None] if row + 1 < table.n_rows else []
+    return bool(fills) and all(f is not None for f in fills) and set(fills) != set(below)
+
+
+def reads_as_new_header(table: ExtractedTable, found: tuple[int, "Layout"]) -> bool:
+    """Where a table could go on from the last one, a header must say so plainly: naming every
+    column, or most of them in a row shaded apart. Short body cells name roles by chance
+    ('Key Stage 4' is a stage, 'Reported in Quarter 3' a date)."""
+    row, layout = found
+    named = layout.named / max(len(layout.roles), 1)
+    return named >= 1.0 or named >= NEW_HEADER_SHARE and styled_apart(table, row)
+
+
 def is_title_row(table: ExtractedTable, row: int) -> bool:
     """A row that may stand above a table's header: empty, or one cell across the table."""
     cells = [c for c in row_cells(table, row) if c and c.text.strip()]

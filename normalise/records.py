@@ -65,6 +65,7 @@ class Priority(BaseModel):
 class ActionRecord(BaseModel):
     ref: str | None
     parent_ref: str | None = None
+    parent_seq: int | None = None  # position in the plan's actions of the record this one sits under
     level: Level
     priority_ref: str | None = None
     text: str

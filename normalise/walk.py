@@ -8,6 +8,7 @@ tables and cards by normalise/kpis.py; a table matching neither is kept as gener
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
@@ -23,6 +24,7 @@ from .records import ActionRecord, GenericTable, Level, Measure, Priority, Prove
 
 WRAP_GAP = 0.6  # line heights: a line this close under a heading line goes on with it
 WRAP_INDENT = 3.0  # points: ... if it starts where the heading line starts
+UNFINISHED_RE = re.compile(r"(?:\b(?:and|or|of|the|to|for|in|on|with|by|our|a|an)|[,&:;–-])\s*$", re.I)
 
 
 def prov(cell: Cell | TextLine | None, page: int) -> Provenance:
@@ -49,6 +51,7 @@ class Walk:
     action: ActionRecord | None = None  # the action the next tasks sit under
     last: ActionRecord | None = None  # the record a row cut by a page break continues
     pending: tuple[Heading, int, TextLine] | None = None  # a numbered heading line, until a table under it is read
+    seq_of: dict[int, int] = field(default_factory=dict)  # id(record) -> its position in actions
 
     @property
     def priority_ref(self) -> str | None:
@@ -59,9 +62,12 @@ class Walk:
         """The priority's ref as the document prints it: None when it was only counted."""
         return self.priority.ref if self.priority and self.priority.ref_printed else None
 
-    def add(self, record: ActionRecord) -> ActionRecord:
+    def add(self, record: ActionRecord, parent: ActionRecord | None = None) -> ActionRecord:
         if self.label and self.label not in record.flags:
             record.flags.append(self.label)
+        if parent is not None:
+            record.parent_seq = self.seq_of.get(id(parent))
+        self.seq_of[id(record)] = len(self.actions)
         self.actions.append(record)
         self.last = record
         return record
@@ -149,6 +155,7 @@ class Walk:
                               parent_ref=self.priority_ref, priority_ref=self.priority_ref, rag=rating,
                               status_raw=status, rag_source=source, rag_conflict=conflict, page=page,
                               provenance={"text": prov(cell, page)})
+        self.seq_of[id(record)] = len(self.actions)
         self.actions.append(record)
         self.aim, self.action = record, None
         return record
@@ -183,6 +190,8 @@ def with_wrapped_lines(line: TextLine, lines: list[TextLine]) -> TextLine:
     for nxt in sorted((ln for ln in lines if ln.bbox[1] > line.bbox[1]), key=lambda ln: ln.bbox[1]):
         if nxt.bbox[1] - bottom > WRAP_GAP * height or abs(nxt.bbox[0] - line.bbox[0]) > WRAP_INDENT:
             break
+        if not (UNFINISHED_RE.search(text) or nxt.text[:1].islower() or nxt.text[:1] == "("):
+            break  # the heading is complete: the line under it is the statement that follows it
         text, bottom = f"{text} {nxt.text}", nxt.bbox[3]
     return line if text == line.text else line.model_copy(update={"text": text})
 
