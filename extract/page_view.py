@@ -27,7 +27,7 @@ class PageView:
     number: int  # 1-based
     width: float
     height: float
-    words: list[dict]  # text, x0, x1, top, bottom
+    words: list[dict]  # text, x0, x1, top, bottom (and confidence 0..1 when read by OCR)
     edges: list[dict]  # horizontal and vertical strokes and rectangle sides: x0, x1, top, bottom, orientation
     verticals: list[tuple[float, float, float]]  # (x, top, bottom) of strokes drawn as rules
     fills: list[dict]  # filled rectangles: x0, x1, top, bottom, rgb (0..1)

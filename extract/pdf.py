@@ -21,7 +21,7 @@ from pdfplumber.utils.exceptions import PdfminerException
 
 from .files import (ChangedWhileRead, CorruptPdf, EmptyFile, EncryptedPdf, ExtractionError, NoText, NotPdf,
                     sha256_of)
-from .ocr import needs_ocr, ocr_page
+from .ocr import needs_ocr, scan_dpi, scan_page
 from .page_view import PageView, view_of_pdfplumber
 from .readers import read_page_tables
 from .readers.cells import words_to_lines
@@ -125,7 +125,9 @@ def open_failure(exc: Exception) -> ExtractionError:
     return ExtractionError(f"unreadable PDF: {type(cause).__name__}: {cause}".strip())
 
 
-def no_text(pages: list[ExtractedPage]) -> NoText:
+def no_text(pages: list[ExtractedPage], warnings: list[str] = ()) -> NoText:
+    if warnings:
+        return NoText(f"no text layer: image-only (scanned) PDF, and OCR failed: {warnings[0]}")
     if any(not p.has_text_layer for p in pages):
         return NoText("no text layer: image-only (scanned) PDF, and OCR found no text")
     return NoText("no text: every page is blank")
@@ -141,14 +143,31 @@ def check_unchanged(path: Path, sha256: str) -> None:
         raise ChangedWhileRead("file changed while being read")
 
 
-def read_pages(pdf, on_page=None, path: Path | None = None) -> list[ExtractedPage]:
+def read_scanned_page(path: Path, page, rotation: int = 0) -> ExtractedPage:
+    """A page without a usable text layer, read from its image by OCR (extract/ocr.py) with the same readers.
+
+    The record's boxes are in the frame of the page turned upright; `rotation` says how far it
+    was turned from the PDF's own."""
+    scan = scan_page(path, page.page_number, float(page.width), float(page.height), scan_dpi(page))
+    return read_page(scan.view, rotation=(rotation + scan.turn) % 360)
+
+
+def read_pages(pdf, on_page=None, path: Path | None = None, warnings: list[str] | None = None) -> list[ExtractedPage]:
+    """Every page's record; a scanned page OCR cannot read is kept as it was, with a warning naming it."""
     pages = []
     try:
         for page in pdf.pages:
             readable = upright(pdf, page)
             record = extract_page(readable, str(path) if path else None, turned=readable is not page)
             if path is not None and needs_ocr(record, readable):  # a scanned page: read its image instead
-                record = ocr_page(path, page.page_number, record.width, record.height, rotation=record.rotation)
+                try:
+                    record = read_scanned_page(path, readable, record.rotation)
+                except (MemoryError, RecursionError):
+                    raise
+                except Exception as exc:  # one unreadable scan must not lose the rest of the document
+                    if warnings is not None:
+                        warnings.append(f"page {page.page_number}: scanned page not read by OCR "
+                                        f"({type(exc).__name__}: {exc})")
             pages.append(record)
             readable.close()  # drop the cached layout: a 500-page file must not hold every page
             page.close()
@@ -175,10 +194,11 @@ def extract_document(path: Path, sha256: str | None = None, on_page=None) -> Ext
     path = Path(path)
     check_is_pdf(path)
     sha = sha256 or sha256_of(path)
+    warnings: list[str] = []
     try:
         pdf = open_pdf(path)
         try:
-            pages = read_pages(pdf, on_page, path)
+            pages = read_pages(pdf, on_page, path, warnings)
         finally:
             close_quietly(pdf)
     except ExtractionError:
@@ -187,7 +207,7 @@ def extract_document(path: Path, sha256: str | None = None, on_page=None) -> Ext
     check_unchanged(path, sha)
     if not pages:
         raise NoText("PDF has no pages")
-    doc = ExtractedDocument(file_name=path.name, sha256=sha, page_count=len(pages), pages=pages)
+    doc = ExtractedDocument(file_name=path.name, sha256=sha, page_count=len(pages), pages=pages, warnings=warnings)
     if not any(p.lines or p.tables for p in pages):
-        raise no_text(pages)
+        raise no_text(pages, warnings)
     return doc

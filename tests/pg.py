@@ -1,14 +1,19 @@
-"""A throwaway PostgreSQL server for the tests, built from Debian's `postgresql` binaries.
+"""A throwaway PostgreSQL server for the tests: Debian's `postgresql` binaries where installed
+(CI installs them), else the ones the `pgserver` wheel bundles (a dev dependency, so `make test`
+on a fresh machine starts a real server too).
 
 The server lives in a temp directory, listens on 127.0.0.1 on a free port (and on a Unix
 socket in that directory), runs with fsync off, and is stopped and removed at the end of
 the session. initdb refuses to run as root, so under root every server command runs as the
-`postgres` system user the Debian package creates, with the directory chowned to it.
+`postgres` system user the Debian package creates or, without the package, as `nobody`, with
+the directory chowned to it. Only the wheel's binaries are used (its own start-up helper adds
+a system user and opens up folder permissions up to /, which a test run has no business doing).
 Nothing depends on the package's own `main` cluster.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import pwd
 import shutil
@@ -22,17 +27,38 @@ import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
-SERVER_USER = "postgres"  # the OS user the server runs as when the tests run as root
+SERVER_USERS = ("postgres", "nobody")  # the OS user the server runs as when the tests run as root: the first that exists
 SUPERUSER = "postgres"  # the database role initdb creates, whoever runs it
 DATABASE = "councilplans_test"
 FAST_UNSAFE = ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
 
 
+def has_server(bin_dir: Path) -> bool:
+    return all((bin_dir / name).is_file() and os.access(bin_dir / name, os.X_OK) for name in ("initdb", "pg_ctl", "postgres"))
+
+
 def find_bin_dir() -> Path | None:
-    """The newest /usr/lib/postgresql/<major>/bin holding initdb and pg_ctl, if any."""
+    """The newest /usr/lib/postgresql/<major>/bin holding a server, else the pgserver wheel's, if any."""
     candidates = [d / "bin" for d in Path("/usr/lib/postgresql").glob("*") if d.name.isdigit()]
-    usable = [d for d in candidates if (d / "initdb").is_file() and (d / "pg_ctl").is_file()]
-    return max(usable, key=lambda d: int(d.parent.name), default=None)
+    usable = [d for d in candidates if has_server(d)]
+    if usable:
+        return max(usable, key=lambda d: int(d.parent.name))
+    spec = importlib.util.find_spec("pgserver")  # found, not imported: its import sets up lock files
+    if spec is None or spec.origin is None:
+        return None
+    wheel_bin = Path(spec.origin).parent / "pginstall" / "bin"  # where pgserver's own POSTGRES_BIN_PATH points
+    return wheel_bin if has_server(wheel_bin) else None
+
+
+def server_user() -> str | None:
+    """The system user that runs the server under root (None when no candidate exists)."""
+    for name in SERVER_USERS:
+        try:
+            pwd.getpwnam(name)
+            return name
+        except KeyError:
+            continue
+    return None
 
 
 def free_port() -> int:
@@ -43,7 +69,7 @@ def free_port() -> int:
 
 def as_server_user() -> list[str]:
     """Command prefix that drops root to the server user; empty when not root."""
-    return ["runuser", "-u", SERVER_USER, "--"] if os.geteuid() == 0 else []
+    return ["runuser", "-u", server_user(), "--"] if os.geteuid() == 0 else []
 
 
 def run_server_command(args: list[str], cwd: Path) -> None:
@@ -57,7 +83,8 @@ def make_owned_tempdir() -> Path:
     """A fresh temp dir the server user owns (pytest's own tmp dirs are root-only under root)."""
     root = Path(tempfile.mkdtemp(prefix="councilplans-pg-"))
     if os.geteuid() == 0:
-        shutil.chown(root, user=SERVER_USER, group=pwd.getpwnam(SERVER_USER).pw_gid)
+        user = server_user()
+        shutil.chown(root, user=user, group=pwd.getpwnam(user).pw_gid)
     return root
 
 
@@ -101,12 +128,11 @@ def another_database(postgres_url: str, name: str) -> str:
 def skip_reason(bin_dir: Path | None) -> str | None:
     """Why this machine cannot start a server, or None when it can."""
     if bin_dir is None:
-        return "PostgreSQL server binaries not found under /usr/lib/postgresql/*/bin (apt-get install postgresql)"
+        return ("PostgreSQL server binaries not found under /usr/lib/postgresql/*/bin nor in the pgserver wheel "
+                "(make venv installs pgserver; or apt-get install postgresql)")
     if os.geteuid() == 0:
-        try:
-            pwd.getpwnam(SERVER_USER)
-        except KeyError:
-            return f"running as root and there is no '{SERVER_USER}' user to run the server as"
+        if server_user() is None:
+            return f"running as root and none of the users {', '.join(SERVER_USERS)} exists to run the server as"
         if shutil.which("runuser") is None:
             return "running as root and runuser is missing"
     return None

@@ -20,10 +20,10 @@ import cv2
 import numpy as np
 import pdfplumber
 import pypdfium2 as pdfium
-from PIL import Image
+from PIL import Image, ImageFilter
 
 from extract import sha256_of
-from extract.ocr import ocr_page
+from extract.pdf import read_scanned_page
 from extract.records import ExtractedDocument, ExtractedPage
 
 DEFAULT_DPI = 200
@@ -67,9 +67,67 @@ def make_scanned_pdf(source: Path, target: Path, dpi: int = DEFAULT_DPI, angle: 
     return target
 
 
+@dataclass(frozen=True)
+class CopierScan:
+    """How an office copier scans a printout: everything a word processor's or a browser's PDF
+    loses on its way to an image-only PDF, each amount in the unit it is set in."""
+
+    dpi: int = 150  # scan resolution: the low end of what councils publish
+    jpeg_quality: int = 40  # 0..100: blocky 8x8 artefacts around every glyph and rule
+    blur: float = 0.7  # pixels: Gaussian radius, the optics and the paper
+    noise: float = 7.0  # 0..255 levels: standard deviation of the sensor grain
+    max_skew: float = 3.0  # degrees: the sheet fed crooked, each page its own angle up to this
+    turns: tuple[tuple[int, int], ...] = ((2, 90), (4, 180))  # (0-based page, degrees clockwise): fed sideways, upside down
+    seed: int = 0
+    colour: bool = False  # a colour copier: hues kept (where RAG is only a fill, a grey copy would erase it)
+
+
+def copier_page(image: Image.Image, angle: float, turn: int, scan: CopierScan, rng: np.random.Generator) -> Image.Image:
+    """One page as the copier saw it: greyscale (RAG colours become grey shades) unless a colour copier,
+    blurred, skewed by `angle` degrees, turned `turn` degrees clockwise, with grain (JPEG comes when
+    the page is saved)."""
+    seen = image.convert("RGB" if scan.colour else "L").filter(ImageFilter.GaussianBlur(scan.blur))
+    pixels = np.asarray(seen)
+    height, width = pixels.shape[:2]
+    tilt = cv2.getRotationMatrix2D((width / 2, height / 2), angle, 1.0)
+    white = (255, 255, 255) if scan.colour else 255
+    pixels = cv2.warpAffine(pixels, tilt, (width, height), flags=cv2.INTER_LINEAR, borderValue=white)
+    grain = rng.standard_normal(size=(height, width), dtype=np.float32) * scan.noise
+    if scan.colour:
+        grain = grain[..., None]
+    pixels = np.clip(pixels.astype(np.float32) + grain, 0, 255).astype(np.uint8)
+    if turn:
+        pixels = np.rot90(pixels, k=-(turn // 90))  # numpy turns counter-clockwise for positive k
+    return Image.fromarray(np.ascontiguousarray(pixels))
+
+
+def make_copier_scan(source: Path, target: Path, scan: CopierScan = CopierScan(),
+                     pages: list[int] | None = None) -> Path:
+    """Write an image-only PDF of `source` (1-based `pages`, default all) as a copier scans it.
+
+    Skew angles are drawn from the seed, alternating in sign, at least a third of max_skew and
+    one page at the full angle; the same seed gives the same bytes."""
+    rng = np.random.default_rng(scan.seed)
+    pdf = pdfium.PdfDocument(str(source))
+    numbers = pages or list(range(1, len(pdf) + 1))
+    turns = dict(scan.turns)
+    images = []
+    for i, number in enumerate(numbers):
+        page = pdf[number - 1]
+        size = scan.max_skew if i == 1 else rng.uniform(scan.max_skew / 3, scan.max_skew)
+        angle = size if i % 2 == 0 else -size
+        images.append(copier_page(render_page(page, scan.dpi), angle, turns.get(i, 0), scan, rng))
+        page.close()
+    pdf.close()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    images[0].save(target, "PDF", resolution=float(scan.dpi), save_all=True, append_images=images[1:],
+                   quality=scan.jpeg_quality)
+    return target
+
+
 @dataclass
 class OcrRun:
-    """OCR'd pages of some documents and what they cost (CPU seconds include the tesseract processes)."""
+    """OCR'd pages of some documents and what they cost (CPU seconds of the worker processes)."""
 
     documents: list[ExtractedDocument]
     pages: int
@@ -85,10 +143,12 @@ class OcrRun:
         return self.cpu_s / self.pages
 
 
-def ocr_job(job: tuple[str, int, float, float]) -> tuple[ExtractedPage, float]:
-    """One page through extract.ocr.ocr_page in a worker, with the CPU seconds it took there."""
+def ocr_job(job: tuple[str, int]) -> tuple[ExtractedPage, float]:
+    """One page through extract.pdf.read_scanned_page in a worker, with the CPU seconds it took there."""
+    path, number = job
     before = os.times()
-    page = ocr_page(*job)
+    with pdfplumber.open(path) as pdf:
+        page = read_scanned_page(Path(path), pdf.pages[number - 1])
     after = os.times()
     cpu = sum(getattr(after, k) - getattr(before, k) for k in ("user", "system", "children_user", "children_system"))
     return page, cpu
@@ -103,7 +163,7 @@ def ocr_documents(pdfs: dict[str, Path], workers: int = 2) -> OcrRun:
     jobs = []
     for path in pdfs.values():
         with pdfplumber.open(path) as pdf:
-            jobs += [(str(path), page.page_number, float(page.width), float(page.height)) for page in pdf.pages]
+            jobs += [(str(path), page.page_number) for page in pdf.pages]
     start = time.perf_counter()
     with ProcessPoolExecutor(workers) as pool:
         results = list(pool.map(ocr_job, jobs))

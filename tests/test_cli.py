@@ -106,7 +106,7 @@ def test_a_rerun_over_unchanged_files_loads_no_pdf_stack(samples_db, tmp_path):
     script = ("import sys; from councilplans.pipeline import run_pipeline; "
               f"summary = run_pipeline({str(SAMPLES)!r}, {f'sqlite:///{db}'!r}, cache_dir=None); "
               "print(summary.unchanged, summary.extracted, "
-              "sorted(m for m in ('pdfplumber', 'cv2', 'spacy', 'pytesseract', 'pebble') if m in sys.modules))")
+              "sorted(m for m in ('pdfplumber', 'cv2', 'spacy', 'tesserocr', 'pebble') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip().split(maxsplit=2) == [str(len(list(SAMPLES.glob("*.pdf")))), "0", "[]"]

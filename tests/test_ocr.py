@@ -30,8 +30,8 @@ from sqlalchemy import create_engine
 
 from councilplans.scoring import score_document
 from extract import extract_document
-from extract.ocr import REVIEW_CONFIDENCE, confidence_at, flag_low_confidence, needs_ocr, ocr_image
-from extract.pdf import extract_page
+from extract.ocr import REVIEW_CONFIDENCE, confidence_at, flag_low_confidence, needs_ocr, scan_view
+from extract.pdf import extract_page, read_page
 from extract.raster import render_page
 from extract.records import ExtractedPage
 from load import load_document, open_database
@@ -211,8 +211,8 @@ def test_a_worse_scan_is_read_with_less_confidence():
     dirty = degrade(blurred, 0.4, 45.0, rng)
 
     def low_share(image: Image.Image) -> float:
-        page: ExtractedPage = ocr_image(np.asarray(image), 6, 842.0, 595.0, dpi=200)
-        lines = [ln for t in page.tables for c in t.cells for ln in c.lines]
+        page: ExtractedPage = read_page(scan_view(np.asarray(image), 6, 842.0, 595.0, dpi=200).view)
+        lines = [ln for t in page.tables for c in t.cells for ln in c.lines] + page.lines
         assert lines
         return sum(ln.confidence < REVIEW_CONFIDENCE for ln in lines) / len(lines)
 

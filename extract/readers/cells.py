@@ -1,6 +1,7 @@
 """Cell boxes to an `ExtractedTable`: the grid, each cell's text as visual lines, and its fill.
 
-Every reader ends here, so a table reads the same whichever strategy found its cells.
+Every reader ends here, so a table reads the same whichever strategy found its cells. Words
+read by OCR carry a `confidence` (0..1); each line and cell keeps the lowest of its words'.
 """
 
 from __future__ import annotations
@@ -36,8 +37,14 @@ def words_to_lines(words: list[dict], settings: CellSettings = CELLS) -> list[Te
         group.sort(key=lambda w: w["x0"])
         bbox = (min(w["x0"] for w in group), min(w["top"] for w in group),
                 max(w["x1"] for w in group), max(w["bottom"] for w in group))
-        out.append(TextLine(text=" ".join(w["text"] for w in group), bbox=bbox))
+        out.append(TextLine(text=" ".join(w["text"] for w in group), bbox=bbox, confidence=lowest_confidence(group)))
     return out
+
+
+def lowest_confidence(items) -> float | None:
+    """The lowest OCR confidence (0..1) among words (dicts) or lines; None when none was OCR'd."""
+    found = [(i.get("confidence") if isinstance(i, dict) else i.confidence) for i in items]
+    return min((c for c in found if c is not None), default=None)
 
 
 def cell_fill(bbox: BBox, fills: list[dict], settings: CellSettings = CELLS) -> tuple[float, float, float] | None:
@@ -65,7 +72,8 @@ def build_table(view: PageView, cell_boxes: list[BBox], reader: str) -> Extracte
     for box in cell_boxes:
         c0, c1 = index_of(xs, box[0]), index_of(xs, box[2])
         r0, r1 = index_of(ys, box[1]), index_of(ys, box[3])
+        lines = words_to_lines(view.words_in(box))
         cells.append(Cell(row=r0, col=c0, row_span=max(r1 - r0, 1), col_span=max(c1 - c0, 1), bbox=box,
-                          lines=words_to_lines(view.words_in(box)), fill=cell_fill(box, view.fills)))
+                          lines=lines, fill=cell_fill(box, view.fills), confidence=lowest_confidence(lines)))
     return ExtractedTable(page=view.number, bbox=(xs[0], ys[0], xs[-1], ys[-1]), n_rows=len(ys) - 1,
                           n_cols=len(xs) - 1, cells=cells, reader=reader)
