@@ -30,6 +30,7 @@ class RuledSettings:
     min_cells: int = 2  # one boxed cell is a frame or a text box, not a table
     closed_share: float = 0.9  # of the table's width a rule must cover to close its bottom row
     page_share: float = 0.8  # of the page's area a one-column box must cover to be the page's frame
+    held_share: float = 0.5  # of a box's area the tables inside it must cover for it to be their frame
 
 
 SETTINGS = RuledSettings()
@@ -49,17 +50,26 @@ def read_tables(view: PageView, taken: list = (), settings: RuledSettings = SETT
             continue  # the sides of a few shaded cells, not column rules: the row-ruled reader takes it
         table.open_bottom = not has_rule_at(h_edges, table.bbox[3], table.bbox[0], table.bbox[2], settings)
         tables.append(table)
-    return [t for t in tables if not is_frame(t, tables, view, settings)]
+    grids = [t for t in tables if not is_frame(t, tables, view, settings)]
+    return [t for t in grids if not any(o is not t and inside(t.bbox, o.bbox) for o in grids)]
 
 
 def is_frame(table: ExtractedTable, tables: list[ExtractedTable], view: PageView, settings: RuledSettings) -> bool:
     """A box drawn around other tables, or around the whole page (a slide's background and title
-    band), is no table: its text is the page's own."""
-    x0, top, x1, bottom = table.bbox
-    holds_a_table = any(t is not table and x0 - 1 <= t.bbox[0] and t.bbox[2] <= x1 + 1 and top - 1 <= t.bbox[1]
-                        and t.bbox[3] <= bottom + 1 for t in tables)
-    page_sized = (x1 - x0) * (bottom - top) >= settings.page_share * view.width * view.height
-    return holds_a_table or page_sized and table.n_cols == 1
+    band), is no table: its text is the page's own. Small boxes inside a grid's cells (a header
+    cell drawn twice) leave the grid a grid: they are read as part of it."""
+    held = sum(area(t.bbox) for t in tables if t is not table and inside(t.bbox, table.bbox))
+    page_sized = area(table.bbox) >= settings.page_share * view.width * view.height
+    return held >= settings.held_share * area(table.bbox) or page_sized and table.n_cols == 1
+
+
+def inside(inner, outer, margin: float = 1.0) -> bool:
+    return (outer[0] - margin <= inner[0] and inner[2] <= outer[2] + margin
+            and outer[1] - margin <= inner[1] and inner[3] <= outer[3] + margin)
+
+
+def area(box) -> float:
+    return (box[2] - box[0]) * (box[3] - box[1])
 
 
 def overlaps(a, b) -> bool:
