@@ -13,12 +13,15 @@ import bisect
 from collections import defaultdict
 from dataclasses import dataclass
 
+from pdfplumber.utils.text import WordExtractor
+
 from .records import BBox
 
 HAIRLINE = 2.0  # points: a filled rectangle this thin is a drawn rule, not shading
 NO_FILL = 0.97  # 0..1 on every RGB channel: lighter than this is white paper, not a fill
 RULE_GAP = 1.0  # points: letters further apart than this, with a rule between, are in two cells
 ALL_OFF_PAGE = 0.99  # share of a page's characters off the page beyond which the page box, not the text, is wrong
+TURN_EPSILON = 0.01  # text-matrix entry below which a letter's x axis has no horizontal part
 SPACE_OVERLAP = 0.5  # share of a space's width lying over a letter for the space to be no word break
 
 
@@ -125,6 +128,25 @@ def split_at_rules(words: list[dict], rules: list[dict]) -> list[dict]:
     return out
 
 
+def quarter_turned(char: dict) -> bool:
+    """A letter set a quarter turn from the page (a rotated row label), whatever pdfminer's
+    `upright` says: its text matrix maps x onto y."""
+    a, b = char["matrix"][:2]
+    return abs(a) < TURN_EPSILON and abs(b) > TURN_EPSILON
+
+
+def turned_words(chars: list[dict]) -> list[dict]:
+    """Words of quarter-turned letters in reading order: up the page when turned anticlockwise
+    (columns of such a label read left to right), down it when turned clockwise (right to left)."""
+    words = []
+    for sign, char_dir, line_dir in ((1, "btt", "ltr"), (-1, "ttb", "rtl")):
+        group = [dict(c, upright=False) for c in chars if c["matrix"][1] * sign > 0]
+        if group:
+            words += WordExtractor(char_dir_rotated=char_dir, line_dir_rotated=line_dir).extract_words(
+                group, return_chars=True)
+    return words
+
+
 def off_page_share(page) -> float:
     """Share of the page's characters that lie outside its box."""
     x0, top, x1, bottom = page.bbox
@@ -146,8 +168,12 @@ def view_of_pdfplumber(page, path: str | None = None, clip: bool = True) -> Page
     fake = overlapping_spaces(page.chars)
     if fake:
         page = page.filter(lambda o: o.get("object_type") != "char" or (o["x0"], o["top"], o["x1"]) not in fake)
+    turned = [c for c in page.chars if quarter_turned(c)]
+    if turned:
+        page = page.filter(lambda o: o.get("object_type") != "char" or not quarter_turned(o))
     rules = [e for e in page.edges if e["orientation"] == "v"]
-    words = split_at_rules(page.extract_words(keep_blank_chars=False, use_text_flow=False, return_chars=True), rules)
+    words = split_at_rules(page.extract_words(keep_blank_chars=False, use_text_flow=False, return_chars=True)
+                           + turned_words(turned), rules)
     return PageView(
         number=page.page_number, width=float(page.width), height=float(page.height),
         words=words, edges=[e for e in page.edges if e["orientation"] in ("h", "v")],

@@ -52,11 +52,12 @@ class CellEvidence:
     """Shares of a column's filled cells that must read as one kind before the column takes that role."""
 
     deadline_share: float = 0.8  # dates and periods
-    rating_share: float = 0.8  # rating words, status words or rating fills (of all cells: blank ones too)
+    rating_share: float = 0.8  # rating words, status words or fills of empty cells (of all cells: a coloured label is no rating)
     lead_share: float = 0.6  # posts, teams or organisations
     ref_share: float = 0.8  # short codes
     ref_max_chars: int = 8  # a ref is at most this long ('1.2.3', 'CYP04')
     prose_words: float = 6.0  # mean words per filled cell above which a column is prose
+    fill_ratings: int = 2  # cells a column of colour alone needs: one shaded cell is a box's corner, not ratings
     mark_share: float = 0.5  # of a timescale column's filled cells that must be marks
     words_share: float = 0.5  # of a text column's filled cells that must hold a word
     group_share: float = 0.25  # of a column's cells repeating the one above (or merged) for a grouping column
@@ -125,8 +126,9 @@ def role_from_cells(cells: list[Cell], header: str, first_columns: bool = True,
     filled = [t for t in texts if t]
     if not cells:
         return ColumnRole.UNKNOWN
-    rated = sum(bool(rag_from_word(t) or rag_from_colour(c.fill)) for c, t in zip(cells, texts))
-    if rated >= evidence.rating_share * len(cells) and rated:
+    worded = sum(bool(rag_from_word(t)) for t in texts)
+    rated = worded + sum(bool(not t and rag_from_colour(c.fill)) for c, t in zip(cells, texts))
+    if rated >= evidence.rating_share * len(cells) and (worded or rated >= evidence.fill_ratings):
         return ColumnRole.RAG
     if not filled:
         return ColumnRole.UNKNOWN

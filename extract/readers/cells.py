@@ -19,26 +19,48 @@ class CellSettings:
     background_share: float = 4.0  # a fill this many times the cell's area is a page background, not the cell's
     sliver_share: float = 0.25  # a fill under this share of the cell's area is a mark inside it, not its shading
     centre_slack: float = 1.0  # points: a fill's edge may miss the cell's centre by this much (rounding)
+    sliver: float = 7.0  # points: an empty, unshaded column or row this narrow is cell padding drawn as a cell
 
 
 CELLS = CellSettings()
 
 
 def words_to_lines(words: list[dict], settings: CellSettings = CELLS) -> list[TextLine]:
-    """Group words into visual lines by their top coordinate, left to right."""
+    """Group words into visual lines by their top coordinate, left to right (a turned label first)."""
     lines: list[list[dict]] = []
-    for word in sorted(words, key=lambda w: (round(w["top"]), w["x0"])):
+    for word in sorted((w for w in words if not is_turned(w)), key=lambda w: (round(w["top"]), w["x0"])):
         if lines and abs(lines[-1][0]["top"] - word["top"]) <= settings.line_tolerance:
             lines[-1].append(word)
         else:
             lines.append([word])
-    out = []
     for group in lines:
         group.sort(key=lambda w: w["x0"])
+    out = []
+    for group in turned_lines([w for w in words if is_turned(w)]) + lines:
         bbox = (min(w["x0"] for w in group), min(w["top"] for w in group),
                 max(w["x1"] for w in group), max(w["bottom"] for w in group))
         out.append(TextLine(text=" ".join(w["text"] for w in group), bbox=bbox, confidence=lowest_confidence(group)))
     return out
+
+
+def is_turned(word: dict) -> bool:
+    return word.get("direction") in ("btt", "ttb")
+
+
+def turned_lines(words: list[dict]) -> list[list[dict]]:
+    """Lines of a quarter-turned label in reading order: a line is the words stacked in one column
+    (read up the page when turned anticlockwise, down it when turned clockwise), and the lines
+    follow left to right, or right to left when turned clockwise."""
+    lines: list[list[dict]] = []
+    for word in sorted(words, key=lambda w: w["x0"]):
+        line = next((g for g in lines if any(w["x0"] < word["x1"] and word["x0"] < w["x1"] for w in g)), None)
+        if line is None:
+            lines.append([word])
+        else:
+            line.append(word)
+    for line in lines:
+        line.sort(key=lambda w: w["top"], reverse=line[0]["direction"] == "btt")
+    return lines[::-1] if lines and lines[0][0]["direction"] == "ttb" else lines
 
 
 def lowest_confidence(items) -> float | None:
@@ -68,12 +90,53 @@ def build_table(view: PageView, cell_boxes: list[BBox], reader: str) -> Extracte
     """Place cell boxes on a row/column grid with spans and fill their text and shading."""
     xs = grid_positions([b[0] for b in cell_boxes] + [b[2] for b in cell_boxes])
     ys = grid_positions([b[1] for b in cell_boxes] + [b[3] for b in cell_boxes])
+    bbox = (xs[0], ys[0], xs[-1], ys[-1])
+    words = view.words_in(bbox)
+    xs = without_slivers(xs, [centre(w, 0) for w in words], shaded_spans(cell_boxes, view.fills, 0))
+    ys = without_slivers(ys, [centre(w, 1) for w in words], shaded_spans(cell_boxes, view.fills, 1))
     cells = []
     for box in cell_boxes:
         c0, c1 = index_of(xs, box[0]), index_of(xs, box[2])
         r0, r1 = index_of(ys, box[1]), index_of(ys, box[3])
         lines = words_to_lines(view.words_in(box))
+        if (c0 == c1 or r0 == r1) and not lines:
+            continue  # a padding sliver, folded into its neighbours
         cells.append(Cell(row=r0, col=c0, row_span=max(r1 - r0, 1), col_span=max(c1 - c0, 1), bbox=box,
                           lines=lines, fill=cell_fill(box, view.fills), confidence=lowest_confidence(lines)))
     return ExtractedTable(page=view.number, bbox=(xs[0], ys[0], xs[-1], ys[-1]), n_rows=len(ys) - 1,
                           n_cols=len(xs) - 1, cells=cells, reader=reader)
+
+
+def centre(word: dict, axis: int) -> float:
+    return (word["x0"] + word["x1"]) / 2 if axis == 0 else (word["top"] + word["bottom"]) / 2
+
+
+def shaded_spans(cell_boxes: list[BBox], fills: list[dict], axis: int) -> list[tuple[float, float]]:
+    """The extent along one axis of every shaded cell: a narrow cell of colour is a rating, not padding."""
+    return [(b[axis], b[axis + 2]) for b in cell_boxes if cell_fill(b, fills) is not None]
+
+
+def without_slivers(grid: list[float], text_at: list[float], shaded: list[tuple[float, float]],
+                    settings: CellSettings = CELLS) -> list[float]:
+    """Grid lines with each run of empty, unshaded sliver columns (or rows) folded into one line.
+
+    Word processors draw a cell's padding as cells of their own, so every column boundary becomes
+    three lines a few points apart; the table's real columns are the ones between the runs. A run
+    at the table's edge folds into the edge."""
+    def sliver(k: int) -> bool:
+        a, b = grid[k], grid[k + 1]
+        return (b - a < settings.sliver and not any(a < t < b for t in text_at)
+                and not any(a - settings.centre_slack <= s and e <= b + settings.centre_slack for s, e in shaded))
+
+    dropped, k = set(), 0
+    while k < len(grid) - 1:
+        if not sliver(k):
+            k += 1
+            continue
+        first = k
+        while k < len(grid) - 1 and sliver(k):
+            k += 1
+        run = range(first, k + 1)  # the grid lines bounding the run of slivers
+        keep = first if first == 0 else k if k == len(grid) - 1 else run[len(run) // 2]
+        dropped.update(i for i in run if i != keep)
+    return [v for i, v in enumerate(grid) if i not in dropped]

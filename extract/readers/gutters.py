@@ -95,9 +95,28 @@ def gutters(x0: float, x1: float, rows: dict[int, list[dict]], settings: GutterS
             start = i
         elif count > allowed and start is not None:
             if start > 0 and i < bins and (i - start) * step >= settings.min_gutter:
-                separators.append(x0 + (start + i) / 2 * step)
+                a, b = clearest_run(coverage, start, i)
+                separators.append(x0 + (a + b) / 2 * step)
             start = None
     return without_heading_only_columns(x0, x1, separators, bands)
+
+
+def clearest_run(coverage: list[int], start: int, end: int) -> tuple[int, int]:
+    """The widest run of the least-covered bins in coverage[start:end]. A gutter the spanning rows
+    are allowed to cross is split where none of them does: a heading wider than its centred
+    figures narrows the gap, and the boundary belongs in what is left."""
+    least = min(coverage[start:end])
+    best, run_start = (start, end), None
+    widest = 0
+    for k in range(start, end + 1):
+        clear = k < end and coverage[k] == least
+        if clear and run_start is None:
+            run_start = k
+        elif not clear and run_start is not None:
+            if k - run_start > widest:
+                best, widest = (run_start, k), k - run_start
+            run_start = None
+    return best
 
 
 def without_heading_only_columns(x0: float, x1: float, separators: list[float],
