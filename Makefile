@@ -56,6 +56,7 @@ renderings: venv
 	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || { echo "make renderings needs chromium on PATH"; exit 2; }
 	$(BIN)/python tests/renderings/render_docx.py
 	$(BIN)/python tests/renderings/render_html.py
+	$(BIN)/python tests/renderings/render_html.py --unruled
 	$(BIN)/python tests/renderings/render_slides.py
 	$(BIN)/python tests/renderings/render_kpi_cards.py
 	cd tests/renderings && ../../$(BIN)/python render_cards.py

@@ -22,6 +22,7 @@ FORM_SHARE = 0.6  # of a first column's cells ending in ':' for a form of labell
 NEW_HEADER_SHARE = 0.6  # of a table's columns a header must name to start a new table where the last one stood
 CARD_FIELDS = 2  # fields a card's header row must name (a lone 'Date' under a title is a caption)
 HEADERLESS_MIN_ROWS = 2
+UNFRAMED_READERS = {"text_aligned"}  # tables found with no drawn rule or shading to bound them
 HEADERLESS_MIN_COLUMNS = 3  # two columns with no header are a key, a form or a list, not a plan's table
 HEADER_SEARCH_ROWS = 3  # a title or a banner may sit above the header row, inside the table
 SAME_COLUMN_X = 8.0  # points: column edges this close in two tables are the same column
@@ -61,11 +62,19 @@ def header_layout(table: ExtractedTable, row: int) -> Layout | None:
     named = assign_roles(headers)
     if not {ColumnRole.ACTION, ColumnRole.TASK} & set(named) and not names_key_fields(table, row, headers, named):
         return None  # the header names neither what is done nor when, who or how it goes
+    if table.reader in UNFRAMED_READERS and not names_plainly(named):
+        return None  # with no rule to frame it, a first row of names or phrases is no header
     roles = with_timescales(headers, infer_unknown_roles(table, row, headers, named))
     if not is_action_table(roles) or not holds_prose(table, row, roles):
         return None
     return Layout(roles=roles, headers=headers, col_x=column_lefts(table), text_x=column_text_lefts(table),
                   named=sum(r != ColumnRole.UNKNOWN for r in named))
+
+
+def names_plainly(named: list[ColumnRole]) -> bool:
+    """The header's own words name what is done and one field more."""
+    known = [r for r in named if r != ColumnRole.UNKNOWN]
+    return len(known) >= 2 and bool({ColumnRole.ACTION, ColumnRole.TASK} & set(known))
 
 
 def holds_prose(table: ExtractedTable, header_row: int, roles: list[ColumnRole]) -> bool:
@@ -99,7 +108,10 @@ def names_key_fields(table: ExtractedTable, row: int, headers: list[str], named:
 
 def card_layout(table: ExtractedTable) -> tuple[int, Layout] | None:
     """One small table per action: the action's text in a row across the table, then a row naming
-    its fields (Timescale, Lead, Partners ...) over their values. (header row, layout) or None."""
+    its fields (Timescale, Lead, Partners ...) over their values. (header row, layout) or None.
+    A card is a drawn box: text aligned in the open is not one."""
+    if table.reader in UNFRAMED_READERS:
+        return None
     for row in range(1, min(HEADER_SEARCH_ROWS, table.n_rows - 1)):
         if not all(is_title_row(table, r) for r in range(row)) or not any(
                 c is not None and c.text.strip() for r in range(row) for c in row_cells(table, r)):
@@ -114,8 +126,10 @@ def card_layout(table: ExtractedTable) -> tuple[int, Layout] | None:
 
 
 def headerless_layout(table: ExtractedTable) -> Layout | None:
-    """A table with no header row, read by its cells alone: prose beside a deadline, lead or rating."""
-    if table.n_rows < HEADERLESS_MIN_ROWS or table.n_cols < HEADERLESS_MIN_COLUMNS or is_form(table) or abbreviation_key(table):
+    """A table with no header row, read by its cells alone: prose beside a deadline, lead or rating.
+    Not a table found by the alignment of its text alone: without rules or a header, names set in
+    columns (a list of partners) look as much like rows as a table does."""
+    if table.reader in UNFRAMED_READERS or table.n_rows < HEADERLESS_MIN_ROWS or table.n_cols < HEADERLESS_MIN_COLUMNS or is_form(table) or abbreviation_key(table):
         return None
     headers = [""] * table.n_cols
     roles = infer_unknown_roles(table, -1, headers, [ColumnRole.UNKNOWN] * table.n_cols)

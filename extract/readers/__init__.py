@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from ..page_view import PageView
 from ..records import ExtractedTable
-from . import banded, row_ruled, ruled
+from . import aligned, banded, row_ruled, ruled
 
-READERS = (banded, ruled, row_ruled)  # strongest evidence first: fills hiding columns, strokes, rules between rows
+READERS = (banded, ruled, row_ruled, aligned)  # strongest evidence first: fills hiding columns, strokes, rules
+# between rows, the alignment of the text alone
 
 
 def read_page_tables(view: PageView) -> list[ExtractedTable]:

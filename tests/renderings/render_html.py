@@ -18,6 +18,12 @@ What a council's intranet or committee-management page looks like when someone p
   cell over its rows.
 
 Output: tests/renderings/html/<key>.pdf.
+
+    python tests/renderings/render_html.py --unruled [DOC_KEY ...]
+
+prints the same pages with NO rules and NO shading at all (a plain web table styled
+``border: none``): columns only from the gaps between the text, rows only from its spacing,
+each rating printed as its word in bold. Output: tests/renderings/html-unruled/<key>.pdf.
 """
 from __future__ import annotations
 
@@ -30,6 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common as C  # noqa: E402
 
 OUT = C.HERE / "html"
+UNRULED_OUT = C.HERE / "html-unruled"
 
 # Column orders (keys of common.action_tables); none equals the samples' standard or
 # alt-columns order.
@@ -137,10 +144,23 @@ def cell_html(c: C.Cell | None) -> str:
     return "".join(out)
 
 
+UNRULED_CSS = """
+td, th, .intro, .intro > div + div, .legend i { border: none !important; }
+td, th { padding: 2px 9px 5px 0; }
+table.plan th, table.kpi th, tr.banner td, tr.area td.text, tr.group td { background: none; }
+header.site { border-bottom: none; }
+td.rag { padding: 2px 9px 5px 0; font-weight: 700; }
+.legend i { display: none; }
+"""
+UNRULED = False  # set by --unruled: no rules, no shading, ratings as words
+
+
 def rag_td(rating: str | None, rowspan: int = 1) -> str:
     rs = f' rowspan="{rowspan}"' if rowspan > 1 else ""
     if not rating:
         return f'<td class="rag"{rs}></td>'
+    if UNRULED:
+        return f'<td class="rag"{rs}>{rating}</td>'
     return f'<td class="rag"{rs} style="background:{RAG_FILL[rating]}"></td>'
 
 
@@ -319,12 +339,12 @@ class Page:
                 self.narrative_table(b)
         title = esc(self.doc.data["title"])
         return (f'<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8"><title>{title}</title>'
-                f"<style>{CSS}</style></head><body>{''.join(self.parts)}</body></html>")
+                f"<style>{CSS}{UNRULED_CSS if UNRULED else ''}</style></head><body>{''.join(self.parts)}</body></html>")
 
 
 def render(key: str, keep: Path | None = None) -> Path:
     page = Page(C.load(key)).build()
-    out_pdf = OUT / f"{key}.pdf"
+    out_pdf = (UNRULED_OUT if UNRULED else OUT) / f"{key}.pdf"
     with tempfile.TemporaryDirectory() as tmp:
         src = (keep or Path(tmp)) / f"{key}.html"
         src.parent.mkdir(parents=True, exist_ok=True)
@@ -334,7 +354,11 @@ def render(key: str, keep: Path | None = None) -> Path:
 
 
 def main(argv: list[str]) -> int:
+    global UNRULED
     keep = None
+    if "--unruled" in argv:
+        UNRULED = True
+        argv = [a for a in argv if a != "--unruled"]
     if "--keep-html" in argv:
         i = argv.index("--keep-html")
         keep = Path(argv[i + 1])
