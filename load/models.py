@@ -161,7 +161,17 @@ class MeasureRow(Base):
     status_raw: Mapped[str | None] = mapped_column(Text)
     direction: Mapped[str | None] = mapped_column(Text)  # direction of travel as printed
     page: Mapped[int | None] = mapped_column(Integer)
+    indicator_id: Mapped[int | None] = mapped_column(ForeignKey("indicators.id", ondelete="SET NULL"), index=True)
     values: Mapped[list[MeasureValueRow]] = relationship(cascade="all, delete-orphan")
+
+
+class Indicator(Base):
+    """One indicator as documents of one council report it year after year: the measures that share
+    it (measures.indicator_id) are the same KPI in different documents (load/links.py)."""
+
+    __tablename__ = "indicators"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(Text)  # as the earliest document that reports it prints it
 
 
 class MeasureValueRow(Base):
@@ -199,6 +209,8 @@ class ActionLink(Base):
     linked_action_id: Mapped[int] = mapped_column(ForeignKey("actions.id", ondelete="CASCADE"), index=True)
     score: Mapped[float] = mapped_column(Float)
     method: Mapped[str] = mapped_column(String(40))
+    # how action_id was found to be the earlier side: plan_period | status_date | unknown (load/links.py)
+    direction: Mapped[str | None] = mapped_column(String(20))
 
 
 class LinkedDocument(Base):
