@@ -27,8 +27,9 @@ KPIs. Each measure is put under an indicator (measures.indicator_id): the indica
 similar measure (by the same score over the council's KPI names, a document's bracketed flags such as
 "[VG]" left out) of another document when it scores KPI_THRESHOLD or more and that indicator has no
 measure of this document yet, else a new one. One document printing an indicator twice under the
-same name (a priority table and an appendix) puts both under one indicator; a short label (under
-MIN_NAME_WORDS words, a sub-row such as "Court Team") is never matched by name alone.
+same name (a priority table and an appendix) puts both under one indicator. A short label (under
+MIN_NAME_WORDS content words, a sub-row such as "Court Team" or "Foster Care" whose indicator is the
+row above it) is never matched: it gets an indicator of its own.
 
 Direction. A link's first action is the earlier one: the earlier plan period (start, then end), then
 the earlier status date (the date a progress report describes); the link records which of these
@@ -64,10 +65,10 @@ from sqlalchemy.orm import Session
 from .models import Action, ActionLink, Document, Indicator, LinkedDocument, MeasureRow
 
 LINK_THRESHOLD = 50
-KPI_THRESHOLD = 45  # read off the truth's KPI pairs as LINK_THRESHOLD was: precision 0.78, recall 0.64 (50: 0.75, 0.55)
+KPI_THRESHOLD = 45  # read off the truth's KPI pairs as LINK_THRESHOLD was: precision 0.86, recall 0.55 (40: 0.46, 0.55)
 METHOD = "tfidf_stems_chars"
 MIN_WORDS = 2  # content words a text needs to be linked: a heading of one word ("Ongoing") links to everything
-MIN_NAME_WORDS = 3  # content words a KPI name needs to be matched by name within one document
+MIN_NAME_WORDS = 3  # content words a KPI name needs to be matched at all: "Foster Care", "Court Team" are sub-rows
 CHAR_GRAM = 4  # letters per piece of a word in the second vector
 CHUNK_ROWS = 256  # distinct texts scored per block: 256 x 20,000 float32 scores is 20 MB
 # function words of English, which carry no commitment; everything else is weighed by the corpus
@@ -360,41 +361,46 @@ def link_measures(session: Session, block_of: dict[int, str], facts: dict[int, D
 
 def assign_indicators(session: Session, members: list, facts: dict[int, DocFacts], new: set[int],
                       threshold: float) -> None:
-    """The new documents' measures, a document at a time in plan order, each to the indicator of its
-    best match among the measures already placed, or to a new indicator."""
+    """The new documents' measures, a document at a time in plan order: best pairs first, each measure
+    to the indicator of a measure already placed in another document, when no measure of this document
+    has taken that indicator yet (a same-named twin may join it); then to a twin of its own document;
+    else to a new indicator."""
     spelled = acronyms(kpi_name(r.name) for r in members)
     words = [comparable(kpi_name(r.name), spelled) for r in members]
     distinct = list(dict.fromkeys(words))
     position = {w: k for k, w in enumerate(distinct)}
     corpus = Corpus.of(distinct)
-    indicator = {k: r.indicator_id for k, r in enumerate(members) if r.document_id not in new}
+    indicator = {k: r.indicator_id for k, r in enumerate(members)
+                 if r.document_id not in new and r.indicator_id is not None}
     docs_of: dict[int, set[int]] = defaultdict(set)  # indicator -> documents with a measure under it
     for k, ind in indicator.items():
-        if ind is not None:
-            docs_of[ind].add(members[k].document_id)
-    order = sorted({r.document_id for r in members if r.document_id in new},
-                   key=lambda d: order_key(facts[d]))
-    for doc in order:
+        docs_of[ind].add(members[k].document_id)
+    for doc in sorted({r.document_id for r in members if r.document_id in new}, key=lambda d: order_key(facts[d])):
         mine = [k for k, r in enumerate(members) if r.document_id == doc]
-        scores = corpus.scores([position[words[k]] for k in mine])
-        for i, k in enumerate(mine):
-            placed = [j for j, ind in indicator.items() if ind is not None]
-            best, best_score = None, threshold
-            for j in placed:
-                s = float(scores[i, position[words[j]]])
-                same_doc = members[j].document_id == doc
-                if same_doc and not (words[j] == words[k] and len(words[k].split()) >= MIN_NAME_WORDS):
-                    continue  # within a document only the same name, and a full one, is the same indicator
-                if not same_doc and doc in docs_of[indicator[j]] and words[j] != words[k]:
-                    continue  # that indicator has a measure of this document already
-                if s > best_score or (s == best_score and best is None):
-                    best, best_score = j, s
-            if best is None:
-                ind = session.execute(insert(Indicator).values(name=members[k].name)).inserted_primary_key[0]
+        placed = [j for j in indicator if len(words[j].split()) >= MIN_NAME_WORDS]
+        matchable = [k for k in mine if len(words[k].split()) >= MIN_NAME_WORDS]
+        if placed and matchable:
+            scores = corpus.scores([position[words[k]] for k in matchable])[:, [position[words[j]] for j in placed]]
+            candidates = sorted(((float(scores[a, b]), -a, -b) for a, b in zip(*np.nonzero(scores >= threshold))),
+                                reverse=True)
+            taken_words: dict[int, str] = {}  # indicator -> the name this document joined it with
+            for _, a, b in candidates:
+                k, ind = matchable[-a], indicator[placed[-b]]
+                if k in indicator or (doc in docs_of[ind] and taken_words.get(ind) != words[k]):
+                    continue
+                indicator[k] = ind
+                docs_of[ind].add(doc)
+                taken_words[ind] = words[k]
+        for k in mine:
+            if k in indicator:
+                continue
+            twin = next((j for j in mine if j in indicator and words[j] == words[k]
+                         and len(words[k].split()) >= MIN_NAME_WORDS), None)
+            if twin is not None:
+                indicator[k] = indicator[twin]
             else:
-                ind = indicator[best]
-            indicator[k] = ind
-            docs_of[ind].add(doc)
+                indicator[k] = session.execute(insert(Indicator).values(name=members[k].name)).inserted_primary_key[0]
+            docs_of[indicator[k]].add(doc)
     updates = [{"row_id": members[k].id, "ind": ind} for k, ind in indicator.items() if members[k].document_id in new]
     if updates:
         session.execute(update(MeasureRow.__table__).where(MeasureRow.__table__.c.id == bindparam("row_id"))
