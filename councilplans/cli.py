@@ -219,18 +219,20 @@ def compare(theme: str = typer.Argument(..., help="Words to look for in action t
 
 @app.command()
 def slippage(db: str = typer.Option(None, "--db", help=DB_HELP)) -> None:
-    """The same action (linked across plans) with a later deadline in a later plan."""
+    """The same commitment (linked across plans, v_action_links) with a later deadline in a later plan:
+    both deadlines as printed and the months between them, largest slip first (the view v_slippage)."""
     from load import queries
 
-    show_query(db, queries.SLIPPAGE, "Deadline slippage between linked actions")
+    show_query(db, queries.SLIPPAGE_SUMMARY, "Deadline slippage between linked actions", width=48)
 
 
 @app.command()
 def trend(db: str = typer.Option(None, "--db", help=DB_HELP)) -> None:
-    """RAG ratings counted per plan period and priority."""
+    """RAG ratings of actions and tasks counted per plan period and priority (a rated priority area
+    sums up its tasks and is not counted again)."""
     from load import queries
 
-    show_query(db, queries.RAG_TREND, "RAG trend per priority and year")
+    show_query(db, queries.RAG_TREND, "RAG trend per priority and year", width=48)
 
 
 @app.command()

@@ -14,6 +14,14 @@ FROM v_slippage s
 ORDER BY s.months_slipped DESC, s.earlier_document, s.action_id, s.linked_action_id
 """
 
+# The same, narrow enough for a terminal (`councilplans slippage`).
+SLIPPAGE_SUMMARY = """
+SELECT s.earlier_document, s.earlier_ref, s.earlier_deadline, s.later_document, s.later_ref, s.later_deadline,
+       s.months_slipped, s.earlier_text
+FROM v_slippage s
+ORDER BY s.months_slipped DESC, s.earlier_document, s.action_id, s.linked_action_id
+"""
+
 # Ratings of actions and tasks; a rated priority area (a progress review's "area of focus") sums up
 # the tasks under it and would count them twice.
 RAG_TREND = """
