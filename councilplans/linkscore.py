@@ -6,7 +6,7 @@ Each record is found among a document's rows by its text (and ref, when given); 
 the database holds between two documents is right (a same pair), neutral (a related pair) or
 wrong, and every same pair without a link is missed. Precision is right / (right + wrong); recall
 is right / same pairs. Actions are scored from v_action_links; KPIs from measures sharing an
-indicator (measures.indicator_id).
+indicator (measure_indicators).
 """
 
 from __future__ import annotations
@@ -143,8 +143,9 @@ def db_actions(conn) -> dict[str, list[dict]]:
 def db_measures(conn) -> dict[str, list[dict]]:
     by_doc = defaultdict(list)
     for row in conn.execute(text(
-            "SELECT m.id, d.file_name AS document, m.ref, m.priority_ref AS qualifier, m.name AS text, m.indicator_id "
-            "FROM measures m JOIN documents d ON d.id = m.document_id ORDER BY d.file_name, m.seq")).mappings():
+            "SELECT m.id, d.file_name AS document, m.ref, m.priority_ref AS qualifier, m.name AS text, mi.indicator_id "
+            "FROM measures m JOIN documents d ON d.id = m.document_id "
+            "LEFT JOIN measure_indicators mi ON mi.measure_id = m.id ORDER BY d.file_name, m.seq")).mappings():
         by_doc[row["document"]].append(dict(row))
     return by_doc
 

@@ -23,7 +23,7 @@ carried forward in other words ("improve access to community leisure" / "enhance
 positive activities"): most of the truth's pairs share no words that tell them from their
 neighbours, which is what bounds the recall.
 
-KPIs. Each measure is put under an indicator (measures.indicator_id): the indicator of the most
+KPIs. Each measure is put under an indicator (measure_indicators): the indicator of the most
 similar measure (by the same score over the council's KPI names, a document's bracketed flags such as
 "[VG]" left out) of another document when it scores KPI_THRESHOLD or more and that indicator has no
 measure of this document yet, else a new one. One document printing an indicator twice under the
@@ -59,10 +59,10 @@ from functools import lru_cache
 import numpy as np
 import snowballstemmer
 from scipy import sparse
-from sqlalchemy import Engine, bindparam, delete, insert, or_, select, text, update
+from sqlalchemy import Engine, delete, insert, or_, select, text
 from sqlalchemy.orm import Session
 
-from .models import Action, ActionLink, Document, Indicator, LinkedDocument, MeasureRow
+from .models import Action, ActionLink, Document, Indicator, LinkedDocument, MeasureIndicator, MeasureRow
 
 LINK_THRESHOLD = 50
 KPI_THRESHOLD = 45  # read off the truth's KPI pairs as LINK_THRESHOLD was: precision 0.86, recall 0.55 (40: 0.46, 0.55)
@@ -344,8 +344,9 @@ def link_measures(session: Session, block_of: dict[int, str], facts: dict[int, D
                   threshold: float) -> None:
     """Put each measure of the new documents under an indicator (see the module's docstring)."""
     rows = session.execute(
-        select(MeasureRow.id, MeasureRow.document_id, MeasureRow.name, MeasureRow.indicator_id)
+        select(MeasureRow.id, MeasureRow.document_id, MeasureRow.name, MeasureIndicator.indicator_id)
         .join(Document, Document.id == MeasureRow.document_id)
+        .outerjoin(MeasureIndicator, MeasureIndicator.measure_id == MeasureRow.id)
         .where(Document.id.in_(block_of))
         .order_by(Document.sha256, MeasureRow.seq)).all()
     by_council: dict[str, list] = defaultdict(list)
@@ -355,8 +356,7 @@ def link_measures(session: Session, block_of: dict[int, str], facts: dict[int, D
         if any(r.document_id in new for r in members):
             assign_indicators(session, members, facts, new, threshold)
     # indicators whose measures all went with their documents
-    session.execute(delete(Indicator).where(Indicator.id.not_in(
-        select(MeasureRow.indicator_id).where(MeasureRow.indicator_id.is_not(None)))))
+    session.execute(delete(Indicator).where(Indicator.id.not_in(select(MeasureIndicator.indicator_id))))
 
 
 def assign_indicators(session: Session, members: list, facts: dict[int, DocFacts], new: set[int],
@@ -401,10 +401,11 @@ def assign_indicators(session: Session, members: list, facts: dict[int, DocFacts
             else:
                 indicator[k] = session.execute(insert(Indicator).values(name=members[k].name)).inserted_primary_key[0]
             docs_of[indicator[k]].add(doc)
-    updates = [{"row_id": members[k].id, "ind": ind} for k, ind in indicator.items() if members[k].document_id in new]
-    if updates:
-        session.execute(update(MeasureRow.__table__).where(MeasureRow.__table__.c.id == bindparam("row_id"))
-                        .values(indicator_id=bindparam("ind")), updates)
+    placed_now = [{"measure_id": members[k].id, "indicator_id": ind} for k, ind in indicator.items()
+                  if members[k].document_id in new]
+    session.execute(delete(MeasureIndicator).where(MeasureIndicator.measure_id.in_([p["measure_id"] for p in placed_now])))
+    if placed_now:
+        session.execute(insert(MeasureIndicator), placed_now)
 
 
 def order_key(f: DocFacts) -> tuple:

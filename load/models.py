@@ -161,17 +161,25 @@ class MeasureRow(Base):
     status_raw: Mapped[str | None] = mapped_column(Text)
     direction: Mapped[str | None] = mapped_column(Text)  # direction of travel as printed
     page: Mapped[int | None] = mapped_column(Integer)
-    indicator_id: Mapped[int | None] = mapped_column(ForeignKey("indicators.id", ondelete="SET NULL"), index=True)
     values: Mapped[list[MeasureValueRow]] = relationship(cascade="all, delete-orphan")
 
 
 class Indicator(Base):
-    """One indicator as documents of one council report it year after year: the measures that share
-    it (measures.indicator_id) are the same KPI in different documents (load/links.py)."""
+    """One indicator as documents of one council report it year after year: the measures put under it
+    (measure_indicators) are the same KPI in different documents (load/links.py)."""
 
     __tablename__ = "indicators"
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(Text)  # as the earliest document that reports it prints it
+
+
+class MeasureIndicator(Base):
+    """The indicator a measure is put under. Kept out of measures, as linked_documents is kept out of
+    documents, so a document's own rows stay the work of the one transaction that loaded it."""
+
+    __tablename__ = "measure_indicators"
+    measure_id: Mapped[int] = mapped_column(ForeignKey("measures.id", ondelete="CASCADE"), primary_key=True)
+    indicator_id: Mapped[int] = mapped_column(ForeignKey("indicators.id", ondelete="CASCADE"), index=True)
 
 
 class MeasureValueRow(Base):

@@ -41,8 +41,8 @@ ORDER BY v.period_start, v.plan_period, LENGTH(v.priority_ref), v.priority_ref
 MEASURE_SERIES = """
 SELECT s.indicator_id, s.indicator, s.period, s.value_kind, s.value_raw, s.value_num, s.document
 FROM v_measure_series s
-WHERE s.indicator_id IN (SELECT m.indicator_id FROM measures m GROUP BY m.indicator_id
-                         HAVING COUNT(DISTINCT m.document_id) > 1)
+WHERE s.indicator_id IN (SELECT mi.indicator_id FROM measure_indicators mi JOIN measures m ON m.id = mi.measure_id
+                         GROUP BY mi.indicator_id HAVING COUNT(DISTINCT m.document_id) > 1)
 ORDER BY s.indicator, s.period, s.value_kind
 """
 

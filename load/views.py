@@ -119,7 +119,8 @@ FROM (
                                      d.status_as_of DESC, d.sha256 DESC, m.seq DESC, v.id DESC) AS pick
   FROM measure_values v
   JOIN measures m ON m.id = v.measure_id
-  JOIN indicators i ON i.id = m.indicator_id
+  JOIN measure_indicators mi ON mi.measure_id = m.id
+  JOIN indicators i ON i.id = mi.indicator_id
   JOIN documents d ON d.id = m.document_id
   WHERE v.period_label IS NOT NULL AND v.value_kind <> 'benchmark'
 ) series

@@ -204,8 +204,9 @@ def test_measure_series_of_care_leavers_in_suitable_accommodation(samples_db):
     csc = "csc-improvement-plan-2016-17.pdf"
     assert rows == [("2014/15", "outturn", "75%", 75.0, csc, 1), ("2015/16", "outturn", "73%", 73.0, csc, 2),
                     ("2016/17", "target", "85%", 85.0, csc, 2), ("2017/18", "target", "95%", 95.0, csc, 2)]
-    members = db_rows(samples_db, "SELECT d.file_name, m.ref FROM measures m JOIN documents d ON d.id = m.document_id "
-                                  "WHERE m.indicator_id = :i ORDER BY d.file_name, m.seq", i=indicator["indicator_id"])
+    members = db_rows(samples_db, "SELECT d.file_name, m.ref FROM measure_indicators mi "
+                                  "JOIN measures m ON m.id = mi.measure_id JOIN documents d ON d.id = m.document_id "
+                                  "WHERE mi.indicator_id = :i ORDER BY d.file_name, m.seq", i=indicator["indicator_id"])
     assert [(m["file_name"], m["ref"]) for m in members] == [(csc, "6h"), (csc, "47"),
                                                              ("cyp-portfolio-plan-2011-12.pdf", None)]
 

@@ -113,6 +113,7 @@ def test_kpi_series_is_the_view_for_an_indicator_of_several_documents(samples_db
     assert notebook == sqlite_rows(samples_db, "SELECT period, value_kind, value_raw, document FROM v_measure_series "
                                                f"WHERE indicator_id = {int(indicator)}")
     assert len({p for p, _, _, _ in notebook}) > 1
-    (documents,) = sqlite_rows(samples_db, "SELECT COUNT(DISTINCT document_id) FROM measures "
-                                           f"WHERE indicator_id = {int(indicator)}")
+    (documents,) = sqlite_rows(samples_db, "SELECT COUNT(DISTINCT m.document_id) FROM measure_indicators mi "
+                                           "JOIN measures m ON m.id = mi.measure_id "
+                                           f"WHERE mi.indicator_id = {int(indicator)}")
     assert documents[0] >= 2

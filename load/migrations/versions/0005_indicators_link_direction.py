@@ -4,8 +4,9 @@ Revision ID: 0005
 Revises: 0004
 Create Date: 2026-12-08 10:00:00.000000
 
-indicators: one row per indicator a council reports year after year; measures.indicator_id puts
-each KPI row of a document under one (the linker sets it, load/links.py). The v_measure_series view
+indicators: one row per indicator a council reports year after year; measure_indicators puts each
+KPI row of a document under one (the linker sets it, load/links.py; kept out of measures so that a
+document's own rows stay the work of the one transaction that loaded it). The v_measure_series view
 reads it: one row per indicator per period and kind of value, across documents. Like every view,
 v_measure_series is made by load/views.py after the migrations have run, never inside one: a view
 that exists while a later revision rebuilds one of its tables (batch_alter_table on SQLite) makes
@@ -36,11 +37,15 @@ def upgrade() -> None:
         sa.Column('name', sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint('id'),
     )
-    with op.batch_alter_table('measures') as batch:
-        batch.add_column(sa.Column('indicator_id', sa.Integer(), nullable=True))
-        batch.create_index('ix_measures_indicator_id', ['indicator_id'], unique=False)
-        batch.create_foreign_key('fk_measures_indicator_id', 'indicators', ['indicator_id'], ['id'],
-                                 ondelete='SET NULL')
+    op.create_table(
+        'measure_indicators',
+        sa.Column('measure_id', sa.Integer(), nullable=False),
+        sa.Column('indicator_id', sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(['indicator_id'], ['indicators.id'], ondelete='CASCADE'),
+        sa.ForeignKeyConstraint(['measure_id'], ['measures.id'], ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('measure_id'),
+    )
+    op.create_index('ix_measure_indicators_indicator_id', 'measure_indicators', ['indicator_id'], unique=False)
     with op.batch_alter_table('action_links') as batch:
         batch.add_column(sa.Column('direction', sa.String(length=20), nullable=True))
 
@@ -48,8 +53,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table('action_links') as batch:
         batch.drop_column('direction')
-    with op.batch_alter_table('measures') as batch:
-        batch.drop_constraint('fk_measures_indicator_id', type_='foreignkey')
-        batch.drop_index('ix_measures_indicator_id')
-        batch.drop_column('indicator_id')
+    op.drop_index('ix_measure_indicators_indicator_id', table_name='measure_indicators')
+    op.drop_table('measure_indicators')
     op.drop_table('indicators')
