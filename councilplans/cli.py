@@ -144,20 +144,32 @@ def score(
                                   help="Folder holding the <name>.expected.json files, if not beside the PDFs "
                                        "(e.g. tests/real for ../shared/real-dev)."),
     db: str = typer.Option(None, "--db", help=DB_HELP + " Default: a fresh SQLite file in data/score.db."),
-    misses: int = typer.Option(0, "--misses", help="Also list up to N unmatched expected records per document."),
+    misses: int = typer.Option(0, "--misses", help="Also list up to N unmatched expected records per document "
+                                                  "(and N missed and wrong cross-year links per pair of documents)."),
+    truth: Path = typer.Option(None, "--links-truth", exists=True, dir_okay=False,
+                               help="Hand-made truth of cross-year links (default: links.truth.yaml in FOLDER, "
+                                    "or in --expected, when there is one)."),
 ) -> None:
     """Run the pipeline over FOLDER and compare the database with the expected JSON files.
 
     Prints, per document and overall, action recall and precision and the agreement of every
     field of the matched actions (level, refs, text, RAG, deadline as printed and as dates, leads
     as printed and expanded, progress, next steps, measure of success), then KPI recall,
-    precision, values and ratings, and the document facts."""
+    precision, values and ratings, and the document facts. Where a links truth is found, then the
+    cross-year links (v_action_links) and the KPIs matched across documents against it: per pair
+    of documents, the pairs the truth holds, the links right, on related pairs (neither right nor
+    wrong), wrong and backwards (earlier and later swapped), precision and recall."""
+    from .linkscore import TRUTH_FILE, print_link_scores, score_database
     from .pipeline import run_pipeline
     from .scoring import print_scores, score_folder
 
     url = db or "sqlite:///data/score.db"
     run_pipeline(folder, url, force=True, cache_dir=None)
-    print_scores(score_folder(folder, url, expected), Console(width=240), misses)
+    out = Console(width=240)
+    print_scores(score_folder(folder, url, expected), out, misses)
+    found = [p for p in (truth, folder / TRUTH_FILE, expected / TRUTH_FILE if expected else None) if p and p.exists()]
+    if found:
+        print_link_scores(score_database(url, found[0]), out, misses)
 
 
 db_app = typer.Typer(help="Database administration.", no_args_is_help=True)
@@ -207,18 +219,20 @@ def compare(theme: str = typer.Argument(..., help="Words to look for in action t
 
 @app.command()
 def slippage(db: str = typer.Option(None, "--db", help=DB_HELP)) -> None:
-    """The same action (linked across plans) with a later deadline in a later plan."""
+    """The same commitment (linked across plans, v_action_links) with a later deadline in a later plan:
+    both deadlines as printed and the months between them, largest slip first (the view v_slippage)."""
     from load import queries
 
-    show_query(db, queries.SLIPPAGE, "Deadline slippage between linked actions")
+    show_query(db, queries.SLIPPAGE_SUMMARY, "Deadline slippage between linked actions", width=48)
 
 
 @app.command()
 def trend(db: str = typer.Option(None, "--db", help=DB_HELP)) -> None:
-    """RAG ratings counted per plan period and priority."""
+    """RAG ratings of actions and tasks counted per plan period and priority (a rated priority area
+    sums up its tasks and is not counted again)."""
     from load import queries
 
-    show_query(db, queries.RAG_TREND, "RAG trend per priority and year")
+    show_query(db, queries.RAG_TREND, "RAG trend per priority and year", width=48)
 
 
 @app.command()

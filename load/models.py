@@ -164,6 +164,24 @@ class MeasureRow(Base):
     values: Mapped[list[MeasureValueRow]] = relationship(cascade="all, delete-orphan")
 
 
+class Indicator(Base):
+    """One indicator as documents of one council report it year after year: the measures put under it
+    (measure_indicators) are the same KPI in different documents (load/links.py)."""
+
+    __tablename__ = "indicators"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(Text)  # as the earliest document that reports it prints it
+
+
+class MeasureIndicator(Base):
+    """The indicator a measure is put under. Kept out of measures, as linked_documents is kept out of
+    documents, so a document's own rows stay the work of the one transaction that loaded it."""
+
+    __tablename__ = "measure_indicators"
+    measure_id: Mapped[int] = mapped_column(ForeignKey("measures.id", ondelete="CASCADE"), primary_key=True)
+    indicator_id: Mapped[int] = mapped_column(ForeignKey("indicators.id", ondelete="CASCADE"), index=True)
+
+
 class MeasureValueRow(Base):
     __tablename__ = "measure_values"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -199,6 +217,8 @@ class ActionLink(Base):
     linked_action_id: Mapped[int] = mapped_column(ForeignKey("actions.id", ondelete="CASCADE"), index=True)
     score: Mapped[float] = mapped_column(Float)
     method: Mapped[str] = mapped_column(String(40))
+    # how action_id was found to be the earlier side: plan_period | status_date | unknown (load/links.py)
+    direction: Mapped[str | None] = mapped_column(String(20))
 
 
 class LinkedDocument(Base):

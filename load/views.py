@@ -53,23 +53,93 @@ V_ACTION_LINKS = """
 CREATE VIEW v_action_links AS
 SELECT l.action_id, d1.file_name AS document, a1.ref, a1.text,
        l.linked_action_id, d2.file_name AS linked_document, a2.ref AS linked_ref, a2.text AS linked_text,
-       l.score, l.method
+       l.score, l.method, l.direction
 FROM action_links l
 JOIN actions a1 ON a1.id = l.action_id JOIN documents d1 ON d1.id = a1.document_id
 JOIN actions a2 ON a2.id = l.linked_action_id JOIN documents d2 ON d2.id = a2.document_id
 """
 
-VIEWS = ["v_actions", "v_measures", "v_action_links"]
+
+def months_between(dialect: str, earlier: str, later: str) -> str:
+    """Whole calendar months from one ISO date column to another (March 2018 to September 2018: 6)."""
+    if dialect == "postgresql":
+        def part(unit: str, column: str) -> str:
+            return f"CAST(EXTRACT({unit} FROM {column}) AS INTEGER)"
+    else:
+        def part(unit: str, column: str) -> str:
+            return f"CAST(strftime('{'%Y' if unit == 'YEAR' else '%m'}', {column}) AS INTEGER)"
+    return (f"(({part('YEAR', later)} - {part('YEAR', earlier)}) * 12 + {part('MONTH', later)} - "
+            f"{part('MONTH', earlier)})")
+
+
+def v_slippage_sql(dialect: str) -> str:
+    """The linked pairs whose later plan gives a later deadline than the earlier plan did: both
+    deadlines as printed and as last days, and the months between them. Links whose order in time is
+    unknown (direction 'unknown') are left out: which deadline came first is not known either."""
+    return f"""
+CREATE VIEW v_slippage AS
+SELECT l.document AS earlier_document, e.plan_period AS earlier_period, l.ref AS earlier_ref,
+       e.deadline_raw AS earlier_deadline, e.deadline_end AS earlier_deadline_end,
+       l.linked_document AS later_document, n.plan_period AS later_period, l.linked_ref AS later_ref,
+       n.deadline_raw AS later_deadline, n.deadline_end AS later_deadline_end,
+       {months_between(dialect, 'e.deadline_end', 'n.deadline_end')} AS months_slipped,
+       l.text AS earlier_text, l.linked_text AS later_text, l.score, l.direction,
+       l.action_id, l.linked_action_id
+FROM v_action_links l
+JOIN v_actions e ON e.action_id = l.action_id
+JOIN v_actions n ON n.action_id = l.linked_action_id
+WHERE l.direction IN ('plan_period', 'status_date')
+  AND e.deadline_end IS NOT NULL AND n.deadline_end IS NOT NULL AND n.deadline_end > e.deadline_end
+"""
+
+
+# A period as printed, '16/17' or '2016/17', as one label: '2016/17'.
+PERIOD = ("CASE WHEN length(v.period_label) = 5 AND substr(v.period_label, 3, 1) = '/' "
+          "THEN '20' || v.period_label ELSE v.period_label END")
+
+# A value's kind in a series: a dated value the document does not call a target, baseline or
+# benchmark ("Bromley 2015/16", "2016/17") is the figure reported for that period, an outturn.
+SERIES_KIND = "CASE WHEN v.value_kind = 'other' THEN 'outturn' ELSE v.value_kind END"
+
+# One row per indicator, period and kind of value (outturn, target, baseline: the council's own
+# figures; benchmarks are other places' and are left to v_measures), across documents. Where several
+# documents (or one document twice) give a value for the same period and kind, the latest document's
+# is shown (a later report restates an outturn with its final figure), the last printed within it;
+# values_found says how many there were.
+V_MEASURE_SERIES = f"""
+CREATE VIEW v_measure_series AS
+SELECT indicator_id, indicator, period, value_kind, value_raw, value_num, document, plan_period, name,
+       column_label, values_found
+FROM (
+  SELECT i.id AS indicator_id, i.name AS indicator, {PERIOD} AS period, {SERIES_KIND} AS value_kind,
+         v.value_raw, v.value_num, d.file_name AS document, d.plan_period, m.name, v.column_label,
+         COUNT(*) OVER (PARTITION BY i.id, {PERIOD}, {SERIES_KIND}) AS values_found,
+         ROW_NUMBER() OVER (PARTITION BY i.id, {PERIOD}, {SERIES_KIND}
+                            ORDER BY d.period_start IS NULL, d.period_start DESC, d.status_as_of IS NULL,
+                                     d.status_as_of DESC, d.sha256 DESC, m.seq DESC, v.id DESC) AS pick
+  FROM measure_values v
+  JOIN measures m ON m.id = v.measure_id
+  JOIN measure_indicators mi ON mi.measure_id = m.id
+  JOIN indicators i ON i.id = mi.indicator_id
+  JOIN documents d ON d.id = m.document_id
+  WHERE v.period_label IS NOT NULL AND v.value_kind <> 'benchmark'
+) series
+WHERE pick = 1
+"""
+
+VIEWS = ["v_actions", "v_measures", "v_action_links", "v_slippage", "v_measure_series"]
 
 
 def drop_views(conn: Connection) -> None:
-    """Views go before a migration: SQLite refuses to rebuild a table a view reads from."""
-    for name in VIEWS:
+    """Views go before a migration: SQLite refuses to rebuild a table a view reads from.
+    Views that read other views go first (PostgreSQL refuses to drop a view another depends on)."""
+    for name in reversed(VIEWS):
         conn.execute(text(f"DROP VIEW IF EXISTS {name}"))
 
 
 def create_views(conn: Connection) -> None:
     """(Re)create every view so a schema change is always reflected."""
     drop_views(conn)
-    for sql in (v_actions_sql(conn.dialect.name), V_MEASURES, V_ACTION_LINKS):
+    dialect = conn.dialect.name
+    for sql in (v_actions_sql(dialect), V_MEASURES, V_ACTION_LINKS, v_slippage_sql(dialect), V_MEASURE_SERIES):
         conn.execute(text(sql))

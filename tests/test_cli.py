@@ -34,7 +34,7 @@ def folder(tmp_path):
     return src
 
 
-EXTENSIONS = {"v_actions": ["status_raw"], "v_measures": ["direction"], "v_action_links": []}  # README "The views"
+EXTENSIONS = {"v_actions": ["status_raw"], "v_measures": ["direction"], "v_action_links": ["direction"]}  # README "The views"
 
 
 def columns(db, view):

@@ -15,7 +15,7 @@ import pytest
 from nbclient import NotebookClient
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "analyst.ipynb"
-FIGURES = ["rag_by_year_priority.png", "deadline_slippage.png", "kpi_trends.png"]
+FIGURES = ["rag_by_year_priority.png", "deadline_slippage.png", "kpi_series.png", "kpi_trends.png"]
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 RAG_COUNTS_SQL = """
@@ -33,7 +33,7 @@ SELECT l.action_id, l.linked_action_id,
 FROM v_action_links l
 JOIN v_actions e ON e.action_id = l.action_id
 JOIN v_actions n ON n.action_id = l.linked_action_id
-WHERE n.deadline_end > e.deadline_end
+WHERE n.deadline_end > e.deadline_end AND l.direction IN ('plan_period', 'status_date')
 """
 
 
@@ -104,3 +104,16 @@ def test_slippage_matches_sql(samples_db, results):
 
 def test_kpi_trends_found_indicators(results):
     assert results["kpi_indicators_with_trend"] > 0
+
+
+def test_kpi_series_is_the_view_for_an_indicator_of_several_documents(samples_db, results):
+    series = results["kpi_series"]
+    (indicator,) = {r["indicator_id"] for r in series}
+    notebook = {(r["period"], r["value_kind"], r["value_raw"], r["document"]) for r in series}
+    assert notebook == sqlite_rows(samples_db, "SELECT period, value_kind, value_raw, document FROM v_measure_series "
+                                               f"WHERE indicator_id = {int(indicator)}")
+    assert len({p for p, _, _, _ in notebook}) > 1
+    (documents,) = sqlite_rows(samples_db, "SELECT COUNT(DISTINCT m.document_id) FROM measure_indicators mi "
+                                           "JOIN measures m ON m.id = mi.measure_id "
+                                           f"WHERE mi.indicator_id = {int(indicator)}")
+    assert documents[0] >= 2
