@@ -220,7 +220,7 @@ def test_flagged_values_come_first_with_the_command_that_fixes_them(flagged):
         flags = re.findall(r'<tr class="flag[^"]*" data-action="(\d+)" data-field="([\w]*)"', body)
         assert (str(task["id"]), "deadline_raw") in flags and (str(task["id"]), "") in flags  # agency: no --field
         assert (str(task["id"] + 1), "rag") in flags
-        assert "deadline &#39;Implemented&#39; was not understood as a date" in body  # the sample's own
+        assert "deadline &#34;Implemented&#34; was not understood as a date" in body  # the sample's own
         assert "not understood as a date" in body and "fill colour says Amber" in body
         commands = [html.unescape(c) for c in re.findall(r'<code class="correct-command">([^<]*)</code>', body)]
         rag_fix = next(c for c in commands if f"correct {task['id'] + 1} --field rag" in c)
@@ -284,3 +284,11 @@ def test_the_report_plots_rag_counts_and_slipped_deadlines(site, copy_db):
 
 def test_menu_links_to_the_review(site):
     assert 'href="/-/review">Review pages' in site.get("/").text
+
+
+def test_what_is_not_there_is_a_404_saying_so(site):
+    missing = site.get(f"/-/review/samples/{'0' * 64}")
+    assert missing.status_code == 404 and "no document with sha256" in missing.text
+    assert site.get("/-/review/nosuchdb/report").status_code == 404
+    assert site.get("/samples/no_such_table").status_code == 404  # Datasette's own 404s too
+    assert site.get("/samples/no_such_table.json").json()["status"] == 404

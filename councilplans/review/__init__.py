@@ -31,7 +31,7 @@ from urllib.parse import urlencode
 
 from datasette import hookimpl
 from datasette.utils import tilde_decode, tilde_encode
-from datasette.utils.asgi import NotFound, Response
+from datasette.utils.asgi import Forbidden, NotFound, Response
 from markupsafe import Markup, escape
 
 from . import data
@@ -133,7 +133,7 @@ async def index_view(request, datasette):
             continue
         try:
             await datasette.ensure_permissions(request.actor, [("view-database", name), "view-instance"])
-        except Exception:  # noqa: BLE001 - Forbidden: leave the database out
+        except Forbidden:  # leave out what this actor may not see
             continue
         documents = []
         for row in (await db.execute(data.DOCUMENTS)).rows:
@@ -282,3 +282,28 @@ def render_cell(row, value, column, table, database, datasette):
 @hookimpl
 def menu_links(datasette, actor):
     return [{"href": datasette.urls.path("/-/review"), "label": "Review pages"}]
+
+
+@hookimpl
+def handle_exception(datasette, request, exception):
+    """Answer a 4xx (a page, document or row not found; not allowed) with its own status and message.
+
+    Datasette 0.65's own handler first prints the exception with rich, which rich 14 and later
+    refuse outside an `except` block, so every 404 of `make serve` became a bare 500. Other
+    exceptions are left to Datasette."""
+    from datasette.utils.asgi import Base400
+
+    if not isinstance(exception, Base400):
+        return None
+
+    async def inner():
+        status = exception.status
+        info = {"ok": False, "error": exception.args[0] if exception.args else str(status), "status": status,
+                "title": None}
+        if request.path.split("?")[0].endswith(".json"):
+            return Response.json(info, status=status)
+        template = datasette.jinja_env.select_template([f"{status}.html", "error.html"])
+        return Response.html(await template.render_async(dict(
+            info, urls=datasette.urls, app_css_hash=datasette.app_css_hash(), menu_links=lambda: [])), status=status)
+
+    return inner

@@ -193,5 +193,5 @@ def flags_of(rows, corrections, provenance_pages, db_url: str) -> list[Flag]:
             colour = r["rag_conflict"].rsplit(" ", 1)[-1] if "colour says" in r["rag_conflict"] else None
             add("rag", f"RAG {r['rag_conflict']}", colour)
         if r["deadline_raw"] and r["deadline_kind"] == "none":
-            add("deadline", f"deadline {r['deadline_raw']!r} was not understood as a date")
+            add("deadline", f'deadline "{r["deadline_raw"]}" was not understood as a date')
     return out
