@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 IN     ?= samples
 DB     ?= sqlite:///data/councilplans.db
 
-.PHONY: venv pipeline test score samples serve clean
+.PHONY: venv pipeline test score samples serve report clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -63,7 +63,9 @@ renderings: venv
 	$(BIN)/python tests/renderings/check_text.py
 
 ## Browse DB (a SQLite file) in Datasette with the views described and the canned queries
-## from councilplans/datasette.yaml: make serve [DB=sqlite:///other.db] [SERVE_HOST=127.0.0.1] [SERVE_PORT=8001]
+## from councilplans/datasette.yaml, and the review plugin (councilplans/review: each document's
+## pages with the boxes of its values at /-/review, loaded through its entry point):
+## make serve [DB=sqlite:///other.db] [SERVE_HOST=127.0.0.1] [SERVE_PORT=8001]
 SERVE_FILE = $(patsubst sqlite:///%,%,$(DB))
 SERVE_NAME = $(basename $(notdir $(SERVE_FILE)))
 SERVE_HOST ?= 127.0.0.1
@@ -72,8 +74,20 @@ serve: venv
 	@case '$(DB)' in sqlite:///*) ;; *) echo "make serve needs a SQLite DB (sqlite:///path), not $(DB)"; exit 2;; esac
 	@test -f '$(SERVE_FILE)' || { echo "$(SERVE_FILE) does not exist: run make pipeline first"; exit 2; }
 	test -x $(BIN)/datasette || $(BIN)/pip install -q -e '.[serve]'
+	$(BIN)/councilplans db upgrade --db '$(DB)'  # a file loaded by an older version gets the search index
 	sed 's/^  councilplans:$$/  $(SERVE_NAME):/' councilplans/datasette.yaml > $(VENV)/datasette-metadata.yaml
 	$(BIN)/datasette serve '$(SERVE_FILE)' --metadata $(VENV)/datasette-metadata.yaml --host $(SERVE_HOST) --port $(SERVE_PORT)
+
+## RAG counts by plan period and priority, and slipped deadlines, as one HTML page: data/report.html
+report: venv
+	$(BIN)/councilplans report --db '$(DB)' --out data/report.html
+
+## Screenshots of the review view in headless Chromium (the browser test, run alone): writes
+## data/screenshots/review-csc-improvement-plan-2016-17-page-16.png. Needs chromium and chromium-driver.
+.PHONY: screenshot
+screenshot: venv
+	$(BIN)/pytest -q -s tests/test_review_browser.py -k v_actions_row
+	@ls -1 data/screenshots/review-*.png
 
 clean:
 	rm -rf data/cache data/*.db data/*.db-wal data/*.db-shm

@@ -188,17 +188,28 @@ def db_upgrade(db: str = typer.Option(None, "--db", help=DB_HELP)) -> None:
         console.print(f"schema at revision {MigrationContext.configure(conn).get_current_revision()}")
 
 
-def show_query(db: str | None, sql: str, title: str, params: dict | None = None, width: int = 70) -> int:
-    """Run one of the analyst queries and print it as a table; returns the row count."""
+def show_query(db: str | None, sql, title: str, params=None, width: int = 70, quiet_when_empty: bool = False) -> int:
+    """Run one of the analyst queries and print it as a table; returns the row count.
+
+    sql and params may be functions of the database's dialect name (full-text search differs)."""
     from sqlalchemy import text
 
     from load import open_database
 
     engine = open_database(db or default_db())
     with engine.connect() as conn:
-        result = conn.execute(text(sql), params or {})
+        dialect = conn.dialect.name
+        result = conn.execute(text(sql(dialect) if callable(sql) else sql),
+                              (params(dialect) if callable(params) else params) or {})
+        if quiet_when_empty:
+            rows = result.fetchall()
+            if not rows:
+                return 0
+            keys, result = result.keys(), rows
+        else:
+            keys = result.keys()
         table = Table(title=title, show_lines=False)
-        for col in result.keys():
+        for col in keys:
             table.add_column(col, overflow="fold")
         count = 0
         for row in result:
@@ -210,11 +221,42 @@ def show_query(db: str | None, sql: str, title: str, params: dict | None = None,
 
 @app.command()
 def compare(theme: str = typer.Argument(..., help="Words to look for in action text, e.g. 'exclusions'."),
+            progress: bool = typer.Option(False, "--progress", help="Also look in the progress updates."),
+            oldest_first: bool = typer.Option(False, "--oldest-first", help="Oldest plan first instead of best match first."),
             db: str = typer.Option(None, "--db", help=DB_HELP)) -> None:
-    """Actions on a theme across all documents and years, oldest plan first."""
-    from load import queries
+    """Actions on a theme across all documents and years, best match first, then the KPIs named after it.
 
-    show_query(db, queries.THEME, f"Actions mentioning '{theme}'", {"pattern": f"%{theme.lower()}%"})
+    Full-text search (SQLite FTS5, PostgreSQL tsvector; load/search.py): the words one after
+    another, the last one also as the start of a longer word ('school improvement' finds 'school
+    improvements'), case and accents ignored; `score` is the relevance, higher is better."""
+    from load import search
+
+    fields = ("text", "progress") if progress else ("text",)
+    where = "text or progress" if progress else "text"
+    if search.query_text("sqlite", theme) is None:
+        console.print(f"[red]no word to look for in {theme!r}[/red]")
+        raise typer.Exit(2)
+    show_query(db, lambda dialect: search.theme_sql(dialect, fields, oldest_first), f"Actions whose {where} mentions '{theme}'",
+               lambda dialect: {"query": search.query_text(dialect, theme, fields)})
+    show_query(db, search.kpi_sql, f"KPIs named after '{theme}'",
+               lambda dialect: {"query": search.query_text(dialect, theme, ("name",))}, quiet_when_empty=True)
+
+
+@app.command()
+def report(out: Path = typer.Option(Path("data/report.html"), "--out", help="HTML file to write."),
+           db: str = typer.Option(None, "--db", help=DB_HELP)) -> None:
+    """Write an HTML page of plots: RAG counts by plan period and priority, and deadlines slipped
+    between plans (inline SVG; the same figures as /-/review/<database>/report under make serve)."""
+    from load import open_database
+
+    from .report import report_page, report_rows
+
+    engine = open_database(db or default_db())
+    with engine.connect() as conn:
+        rag, slipped = report_rows(conn)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(report_page(rag, slipped), encoding="utf-8")
+    console.print(f"wrote {out}: {len(rag)} plan period and priority rows, {len(slipped)} slipped deadlines")
 
 
 @app.command()

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from normalise.records import PlanDocument
 
 from .models import Action, Correction, Document
+from .search import ACTION_FIELDS, reindex_actions
 from .views import CORRECTABLE
 
 # rapidfuzz WRatio (0-100, on lower-cased alphanumerics) a row of the same level and ref needs to
@@ -51,6 +52,9 @@ def add_correction(engine: Engine, action_id: int, field: str, value: str | None
                            field=name, value=val, who=who or getpass.getuser(), why=why)
                 for name, val in values.items()]
         session.add_all(rows)
+        if values.keys() & set(ACTION_FIELDS):  # found by the corrected text from now on
+            session.flush()
+            reindex_actions(session.connection(), [action.id])
         return rows
 
 

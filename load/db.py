@@ -16,6 +16,7 @@ from .models import (
     MeasureRow, MeasureValueRow, PriorityRow, ProvenanceRow, utcnow,
 )
 from .migrate import upgrade
+from .search import index_document
 from .views import create_views
 
 DEFAULT_URL = "sqlite:///data/councilplans.db"
@@ -193,6 +194,7 @@ def load_document(engine: Engine, plan: PlanDocument, path: str, replace_current
         write_measures(conn, plan, document_id)
         insert_many(conn, GenericTableRow, [{"document_id": document_id, "page": t.page, "header": t.header,
                                              "rows": t.rows} for t in plan.generic_tables])
+        index_document(conn, document_id)  # full-text search, after the corrections are attached
         return len(plan.actions)
 
 

@@ -39,6 +39,8 @@ DOCUMENT_TABLES = {  # table (alias x) -> SQL joining it to its document (alias 
     "measures": "measures x JOIN documents d ON d.id = x.document_id",
     "measure_values": "measure_values x JOIN measures m ON m.id = x.measure_id JOIN documents d ON d.id = m.document_id",
     "generic_tables": "generic_tables x JOIN documents d ON d.id = x.document_id",
+    "actions_search": "actions_search x JOIN actions a ON a.id = x.action_id JOIN documents d ON d.id = a.document_id",
+    "measures_search": "measures_search x JOIN measures m ON m.id = x.measure_id JOIN documents d ON d.id = m.document_id",
 }
 
 
@@ -234,3 +236,63 @@ def test_long_document_text_loads_on_both_backends(loaded, tmp_path):
                  + rows(engine, "SELECT ref FROM v_measures WHERE ref = :ref LIMIT 1", ref=long_ref))
         engine.dispose()
         assert found == [(long_ref, long_ref, long_ref), (long_ref,)], url
+
+
+def search_keys(found: list[dict]) -> list[tuple]:
+    """Search hits by what they are (row ids differ between the two databases)."""
+    return sorted((r["document"], r.get("level") or "", r.get("ref") or "", r.get("text") or r.get("name")) for r in found)
+
+
+def test_full_text_search_finds_the_same_rows_on_both_backends_as_like(loaded):
+    from load.search import search_actions, search_kpis
+    from tests.test_search import THEMES
+
+    with loaded["pg"].connect() as pg, loaded["sqlite"].connect() as lite:
+        for theme in THEMES:
+            on_pg = search_actions(pg, theme)
+            assert search_keys(on_pg) == search_keys(search_actions(lite, theme)), theme
+            like = [dict(r) for r in pg.execute(text(
+                "SELECT document, level, ref, text FROM v_actions WHERE level <> 'priority_area' "
+                "AND lower(text) LIKE :p"), {"p": f"%{theme.lower()}%"}).mappings()]
+            assert search_keys(on_pg) == search_keys(like), theme
+            scores = [r["score"] for r in on_pg]
+            assert scores == sorted(scores, reverse=True)
+            wider = ("text", "progress")
+            assert search_keys(search_actions(pg, theme, fields=wider)) == search_keys(search_actions(lite, theme, fields=wider))
+            assert search_keys(search_kpis(pg, theme)) == search_keys(search_kpis(lite, theme)), theme
+
+
+def test_the_search_index_holds_every_row_on_postgres(loaded):
+    assert rows(loaded["pg"], "SELECT (SELECT COUNT(*) FROM actions) - (SELECT COUNT(*) FROM actions_search), "
+                              "(SELECT COUNT(*) FROM measures) - (SELECT COUNT(*) FROM measures_search)") == [(0, 0)]
+    plan = rows(loaded["pg"], "EXPLAIN SELECT action_id FROM actions_search WHERE text_tsv @@ to_tsquery('simple', 'x')")
+    assert plan  # the GIN index is there to use (whether the planner does on so few rows is its choice)
+    assert rows(loaded["pg"], "SELECT COUNT(*) FROM pg_indexes WHERE tablename IN ('actions_search', 'measures_search') "
+                              "AND indexdef LIKE '%gin%'") == [(3,)]
+
+
+def test_compare_cli_on_postgres(loaded):
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "councilplans", "compare", "school improvement", "--db", loaded["url"]],
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    for doc in ("cypp-2009-11-review-2010.pdf", "cyp-portfolio-plan-2011-12.pdf", "cef-portfolio-plan-2018-22.pdf"):
+        assert doc in out.stdout
+
+
+def test_a_corrected_text_is_searched_on_postgres(reload_db):
+    from load.corrections import add_correction
+    from load.search import search_actions
+
+    engine = reload_db["engine"]
+    (action_id,) = rows(engine, "SELECT action_id FROM v_actions WHERE level = 'task' ORDER BY action_id LIMIT 1")[0]
+    add_correction(engine, action_id, "text", "Commission a zebra crossing survey")
+    with engine.connect() as conn:
+        assert [r["action_id"] for r in search_actions(conn, "zebra crossing")] == [action_id]
+    reloaded = run_pipeline(reload_db["folder"], reload_db["url"], workers=1, force=True, cache_dir=reload_db["cache"])
+    assert reloaded.inserted == 1
+    with engine.connect() as conn:
+        (found,) = search_actions(conn, "zebra crossing")
+    assert found["text"] == "Commission a zebra crossing survey" and found["action_id"] != action_id
