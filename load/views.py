@@ -59,7 +59,17 @@ JOIN actions a1 ON a1.id = l.action_id JOIN documents d1 ON d1.id = a1.document_
 JOIN actions a2 ON a2.id = l.linked_action_id JOIN documents d2 ON d2.id = a2.document_id
 """
 
-VIEWS = ["v_actions", "v_measures", "v_action_links"]
+V_DOCUMENTS = """
+CREATE VIEW v_documents AS
+SELECT d.id AS document_id, d.file_name AS document, d.sha256 AS doc_sha256, d.title, d.council, d.committee,
+       d.doc_type, d.plan_period, d.period_start, d.period_end, d.status_as_of, d.page_count, d.layout,
+       (SELECT count(*) FROM actions a WHERE a.document_id = d.id) AS actions,
+       (SELECT count(*) FROM measures m WHERE m.document_id = d.id) AS measures,
+       d.meeting_date, d.item_title, d.source_title, d.source_url, d.fetched_at, d.ingested_at
+FROM documents d
+"""
+
+VIEWS = ["v_actions", "v_measures", "v_action_links", "v_documents"]
 
 
 def drop_views(conn: Connection) -> None:
@@ -71,5 +81,5 @@ def drop_views(conn: Connection) -> None:
 def create_views(conn: Connection) -> None:
     """(Re)create every view so a schema change is always reflected."""
     drop_views(conn)
-    for sql in (v_actions_sql(conn.dialect.name), V_MEASURES, V_ACTION_LINKS):
+    for sql in (v_actions_sql(conn.dialect.name), V_MEASURES, V_ACTION_LINKS, V_DOCUMENTS):
         conn.execute(text(sql))

@@ -24,7 +24,7 @@ from load import link_actions, load_document, open_database
 from tests.conftest import SAMPLES
 from tests.pg import another_database, postgres_url  # noqa: F401  (postgres_url is the server fixture)
 
-VIEWS = ["v_actions", "v_measures", "v_action_links"]
+VIEWS = ["v_actions", "v_measures", "v_action_links", "v_documents"]
 COMPARED_ACTION_COLUMNS = ["document", "ref", "level", "text", "leads", "deadline_raw", "deadline_kind",
                            "deadline_start", "deadline_end", "rag", "priority_ref"]
 SAMPLE_COUNT = len(list(SAMPLES.glob("*.pdf")))
