@@ -43,7 +43,8 @@ def kept_on_reload(old) -> tuple[dict, dict]:
     document may have come from the web page)."""
     if old is None or old.source_url is None:
         return {}, {}
-    return {name: getattr(old, name) for name in SOURCE_FIELDS}, {name: getattr(old, name) for name in FILLED_WHEN_MISSING}
+    return ({name: getattr(old, name) for name in SOURCE_FIELDS},
+            {name: getattr(old, name) for name in FILLED_WHEN_MISSING})
 
 
 def record_sources(engine: Engine, sources: Iterable[DocumentSource]) -> int:

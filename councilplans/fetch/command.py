@@ -50,8 +50,7 @@ def fetch(
     retries: int = typer.Option(3, "--retries", min=0, help="Further tries after a 429 or 5xx answer or a dropped connection."),
     backoff: float = typer.Option(2.0, "--backoff", min=0, help="Seconds before the first retry; doubled for each next one."),
 ) -> None:
-    """Download a council's committee papers (plans, performance reports, risk registers …) from its
-    ModernGov site, ready for `councilplans run FOLDER`.
+    """Download a council's plans and performance papers from its ModernGov site, for `councilplans run`.
 
     Committees, meetings and papers are read from the site's web service (mgWebService.asmx) when it
     answers, from its pages (mgListCommittees.aspx, ieListMeetings.aspx, ieListDocuments.aspx)

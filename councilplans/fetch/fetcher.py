@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -32,6 +32,7 @@ from .paths import UnsafePath, council_from_url, file_name, inside, safe_compone
 EARLIEST = date(2000, 1, 1)  # the web service wants a window; ModernGov sites hold nothing older
 AHEAD = timedelta(days=366)  # meetings already scheduled, whose papers are published a week before
 PARTIAL = ".incomplete"  # downloads in progress, moved into place when complete
+NOT_FOLLOWED = ("off_site", "robots")  # kinds of FetchError listed as links not followed, not as failures
 SNIFF_BYTES = 1024  # a PDF's header (%PDF-) may follow a little junk, within the first kilobyte
 
 
@@ -259,9 +260,8 @@ class Downloader:
             validators = dict(etag=result.etag, last_modified=result.last_modified, content_type=result.content_type,
                               size=result.size)
             if current and previous.sha256 == result.sha256:
-                self.manifest.add(replace(self.entry(paper, sha256=previous.sha256, fetched_at=previous.fetched_at,
-                                                     path=previous.path, duplicate_of=previous.duplicate_of),
-                                          **validators))
+                self.manifest.add(self.entry(paper, sha256=previous.sha256, fetched_at=previous.fetched_at,
+                                             path=previous.path, duplicate_of=previous.duplicate_of, **validators))
                 return "unchanged"
             same = self.manifest.by_sha(result.sha256)
             if same is not None and same.source_url != paper.url and self.holds(same):
@@ -366,8 +366,9 @@ def fetch_one(downloader: Downloader, paper: Paper, base: str, summary: FetchSum
     try:
         outcome = downloader.fetch(paper)
     except FetchError as exc:
-        (summary.skipped if exc.kind in ("robots", "off_site") else summary.failures).append(problem(exc.kind, exc.reason))
-        return "skipped" if exc.kind in ("robots", "off_site") else "failed"
+        not_followed = exc.kind in NOT_FOLLOWED  # a redirect off the site, a path robots.txt keeps us from
+        (summary.skipped if not_followed else summary.failures).append(problem(exc.kind, exc.reason))
+        return "skipped" if not_followed else "failed"
     except UnsafePath as exc:
         summary.failures.append(problem("unsafe_path", str(exc)))
         return "failed"

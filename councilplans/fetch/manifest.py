@@ -81,13 +81,18 @@ def find_manifests(folder: Path) -> list[Path]:
     return sorted(found)
 
 
+def preference(entry: ManifestEntry) -> tuple:
+    """The URL whose file holds the bytes before its duplicates, then the earliest fetch."""
+    return entry.duplicate_of is not None, entry.fetched_at, entry.source_url
+
+
 def sources_by_sha(folder: Path) -> dict[str, ManifestEntry]:
-    """Where each document (by sha256) under folder came from: the earliest fetch of those bytes."""
+    """Where each document (by sha256) under folder came from: the URL its file was saved from."""
     best: dict[str, ManifestEntry] = {}
     for manifest in find_manifests(folder):
         for entry in read_manifest(manifest).values():
             current = best.get(entry.sha256)
-            if current is None or (entry.fetched_at, entry.source_url) < (current.fetched_at, current.source_url):
+            if current is None or preference(entry) < preference(current):
                 best[entry.sha256] = entry
     return best
 
