@@ -234,3 +234,25 @@ def test_long_document_text_loads_on_both_backends(loaded, tmp_path):
                  + rows(engine, "SELECT ref FROM v_measures WHERE ref = :ref LIMIT 1", ref=long_ref))
         engine.dispose()
         assert found == [(long_ref, long_ref, long_ref), (long_ref,)], url
+
+
+def test_document_sources_on_postgresql(loaded):
+    """Where a fetched paper was published: written by record_sources, shown by v_documents, kept by a reload."""
+    from datetime import datetime, timezone
+
+    from load import DocumentSource, record_sources
+
+    path = SAMPLES / RELOADED_SAMPLE
+    plan = process_document(str(path), sha256_of(path), str(loaded["cache"])).plan
+    engine = open_database(another_database(loaded["url"], "councilplans_sources"))
+    load_document(engine, plan, str(path))
+    source = DocumentSource(plan.sha256, "https://democracy.example.gov.uk/documents/s1/Plan.pdf", council="example",
+                            committee="Cabinet", meeting_date=date(2011, 11, 15), item_title="Portfolio plan",
+                            source_title="Plan", fetched_at=datetime(2024, 1, 2, 3, 4, tzinfo=timezone.utc))
+    assert record_sources(engine, [source]) == record_sources(engine, [source]) == 1
+    sql = "SELECT council, committee, meeting_date, item_title, source_url FROM v_documents"
+    expected = [(plan.council, "Cabinet", "2011-11-15", "Portfolio plan", source.source_url)]
+    assert rows(engine, sql) == expected  # the council printed in the PDF wins; its missing committee is filled
+    load_document(engine, plan, str(path), replace_current=True)
+    assert rows(engine, sql) == expected
+    engine.dispose()
