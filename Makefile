@@ -4,6 +4,10 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 IN     ?= samples
 DB     ?= sqlite:///data/councilplans.db
+URL       ?=
+COMMITTEE ?=
+SINCE     ?=
+FETCHED   ?= data/fetched
 
 .PHONY: venv pipeline test score samples serve report clean
 
@@ -15,9 +19,19 @@ $(VENV)/.installed: pyproject.toml
 
 venv: $(VENV)/.installed
 
-## Ingest every PDF in IN into DB (defaults: samples/ -> data/councilplans.db)
+## Ingest every PDF in IN into DB (defaults: samples/ -> data/councilplans.db), offline.
+## make pipeline URL=https://democracy.example.gov.uk [COMMITTEE='part of a name'] [SINCE=YYYY-MM-DD]: first fetch
+## the council's papers from its ModernGov site into FETCHED (data/fetched/<council>/…; FETCH_ARGS adds options,
+## e.g. FETCH_ARGS='--until 2024-12-31'), then ingest FETCHED. Papers that failed to download do not stop the ingest.
+## URL and COMMITTEE reach the commands as environment variables, so names with quotes or spaces are safe.
 pipeline: venv
+ifeq ($(strip $(URL)),)
 	$(BIN)/councilplans run $(IN) --db '$(DB)'
+else
+	$(BIN)/councilplans fetch "$$URL" --out '$(FETCHED)' $(if $(strip $(COMMITTEE)),--committee "$$COMMITTEE") \
+		$(if $(strip $(SINCE)),--since '$(SINCE)') $(FETCH_ARGS) || [ $$? -eq 1 ]
+	$(BIN)/councilplans run '$(FETCHED)' --db '$(DB)'
+endif
 
 ## Run the test suite
 test: venv

@@ -11,6 +11,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from .fetch.command import fetch as fetch_command
+
 app = typer.Typer(
     help="Turn published council plan PDFs into a database of actions, leads, deadlines, RAG ratings and KPIs.",
     no_args_is_help=True, add_completion=False,
@@ -80,6 +82,9 @@ def run(
     raise typer.Exit(1 if summary.failed else 0)
 
 
+app.command("fetch")(fetch_command)  # councilplans/fetch/command.py: download a council's papers from its ModernGov site
+
+
 def print_summary(summary) -> None:
     if summary.documents:
         table = Table(title="Loaded documents")
@@ -99,6 +104,8 @@ def print_summary(summary) -> None:
         f"run {summary.run_id}: {summary.files_seen} files, {summary.inserted} loaded, "
         f"{summary.unchanged} unchanged, {summary.failed} failed, {summary.extracted} extracted, "
         f"{summary.actions} action rows written, {summary.links} cross-year links made")
+    if summary.sourced:
+        console.print(f"{summary.sourced} documents traced to the pages they were fetched from (fetch manifest)")
 
 
 UNRECORDED_KIND = "(not recorded)"  # errors recorded before failures had kinds (schema 0003)

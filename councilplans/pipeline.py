@@ -17,6 +17,7 @@ import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from functools import partial
 from pathlib import Path
 
@@ -24,12 +25,13 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 
 from extract import EXTRACTOR_VERSION, ExtractionError, sha256_of
 from load import (
-    finish_run, is_current, layout_of, link_actions, load_document, open_database, record_error, start_run,
-    touch_document,
+    DocumentSource, finish_run, is_current, layout_of, link_actions, load_document, open_database, record_error,
+    record_sources, start_run, touch_document,
 )
 from normalise import NORMALISER_VERSION
 
 from .document import DocumentResult
+from .fetch.manifest import sources_by_sha
 from .executors import DEFAULT_MAX_MEMORY_MB, DEFAULT_TIMEOUT, Limits, MapDocuments, choose_executor
 
 RACE_ATTEMPTS = 5  # tries at a write that a run started at the same moment can collide with
@@ -56,6 +58,7 @@ class RunSummary:
     failed: int = 0
     actions: int = 0
     links: int = 0  # cross-year links written for the documents this run linked
+    sourced: int = 0  # documents traced to the web page they were fetched from (a fetch manifest in the folder)
     failures: list[Failure] = field(default_factory=list)
     documents: list[tuple[str, int, int, str]] = field(default_factory=list)  # (file, actions, measures, layout)
 
@@ -122,10 +125,23 @@ def ingest(engine, folder: Path, workers: int | None, force: bool, cache_dir: Pa
         else:
             record_seen(engine, sha, path)
             summary.unchanged += 1
+    summary.sourced = record_fetch_sources(engine, folder)
     summary.links = relink_actions(engine)  # also links what a run killed before this point had loaded
     finish_run(engine, summary.run_id, files_seen=summary.files_seen, extracted=summary.extracted,
                inserted=summary.inserted, unchanged=summary.unchanged, failed=summary.failed)
     return summary
+
+
+def record_fetch_sources(engine, folder: Path) -> int:
+    """Documents fetched by `councilplans fetch` get the council, committee, meeting, agenda item and
+    URL they were published under, from the manifests in (or just above) folder."""
+    entries = sources_by_sha(folder)
+    return record_sources(engine, [
+        DocumentSource(sha256=sha, source_url=e.source_url, council=e.council or None, committee=e.committee or None,
+                       meeting_date=date.fromisoformat(e.meeting_date) if e.meeting_date else None,
+                       item_title=e.item_title, source_title=e.title,
+                       fetched_at=datetime.fromisoformat(e.fetched_at) if e.fetched_at else None)
+        for sha, e in entries.items()])
 
 
 def plan_batch(engine, summary: RunSummary, paths: list[Path], force: bool, progress) -> Batch:

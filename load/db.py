@@ -17,6 +17,7 @@ from .models import (
 )
 from .migrate import upgrade
 from .search import index_document
+from .sources import SOURCE_COLUMNS, kept_on_reload
 from .views import create_views
 
 DEFAULT_URL = "sqlite:///data/councilplans.db"
@@ -169,23 +170,25 @@ def load_document(engine: Engine, plan: PlanDocument, path: str, replace_current
     one INSERT per row (it cannot hand back the ids of a multi-row INSERT).
     """
     with engine.begin() as conn:
-        old = conn.execute(select(Document.id, Document.extractor_version, Document.normaliser_version)
-                           .where(Document.sha256 == plan.sha256)).first()
+        old = conn.execute(select(Document.id, Document.extractor_version, Document.normaliser_version,
+                                  *SOURCE_COLUMNS).where(Document.sha256 == plan.sha256)).first()
         if old is not None and not replace_current and (old.extractor_version, old.normaliser_version) == (
                 plan.extractor_version, plan.normaliser_version):
             return None
+        kept, fallback = kept_on_reload(old)  # where a fetched document was published (load/sources.py)
         paths = [path]
         if old is not None:
             paths += [p for p in conn.scalars(select(DocumentFile.path).where(DocumentFile.document_id == old.id))
                       if p != path]
             conn.execute(delete(Document).where(Document.id == old.id))  # the database cascades to every row below
         document_id = conn.execute(insert(Document).values(
-            sha256=plan.sha256, file_name=plan.file_name, title=plan.title, council=plan.council,
-            committee=plan.committee, doc_type=plan.doc_type, plan_period=plan.plan_period_label,
+            sha256=plan.sha256, file_name=plan.file_name, title=plan.title,
+            council=plan.council or fallback.get("council"), committee=plan.committee or fallback.get("committee"),
+            doc_type=plan.doc_type, plan_period=plan.plan_period_label,
             period_start=plan.period_start, period_end=plan.period_end, status_as_of=plan.status_as_of,
             page_count=plan.page_count, extractor_version=plan.extractor_version,
             normaliser_version=plan.normaliser_version, warnings=plan.warnings,
-            layout=layout_of(plan),
+            layout=layout_of(plan), **kept,
         )).inserted_primary_key[0]
         insert_many(conn, DocumentFile, [{"document_id": document_id, "path": p} for p in paths])
         insert_many(conn, PriorityRow, [{"document_id": document_id, "ref": p.ref, "title": p.title, "theme": p.theme,

@@ -42,6 +42,12 @@ class Document(Base):
     warnings: Mapped[list] = mapped_column(JSON, default=list)
     ingested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # where it was published, from the fetch manifest (load/sources.py); NULL for files dropped in by hand
+    source_url: Mapped[str | None] = mapped_column(Text)
+    meeting_date: Mapped[date | None] = mapped_column(Date)
+    item_title: Mapped[str | None] = mapped_column(Text)  # the agenda item it was linked under
+    source_title: Mapped[str | None] = mapped_column(Text)  # its title as linked on the meeting's page
+    fetched_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     files: Mapped[list[DocumentFile]] = relationship(back_populates="document", cascade="all, delete-orphan")
     priorities: Mapped[list[PriorityRow]] = relationship(cascade="all, delete-orphan")

@@ -127,7 +127,17 @@ FROM (
 WHERE pick = 1
 """
 
-VIEWS = ["v_actions", "v_measures", "v_action_links", "v_slippage", "v_measure_series"]
+V_DOCUMENTS = """
+CREATE VIEW v_documents AS
+SELECT d.id AS document_id, d.file_name AS document, d.sha256 AS doc_sha256, d.title, d.council, d.committee,
+       d.doc_type, d.plan_period, d.period_start, d.period_end, d.status_as_of, d.page_count, d.layout,
+       (SELECT count(*) FROM actions a WHERE a.document_id = d.id) AS actions,
+       (SELECT count(*) FROM measures m WHERE m.document_id = d.id) AS measures,
+       d.meeting_date, d.item_title, d.source_title, d.source_url, d.fetched_at, d.ingested_at
+FROM documents d
+"""
+
+VIEWS = ["v_actions", "v_measures", "v_action_links", "v_slippage", "v_measure_series", "v_documents"]
 
 
 def drop_views(conn: Connection) -> None:
@@ -141,5 +151,5 @@ def create_views(conn: Connection) -> None:
     """(Re)create every view so a schema change is always reflected."""
     drop_views(conn)
     dialect = conn.dialect.name
-    for sql in (v_actions_sql(dialect), V_MEASURES, V_ACTION_LINKS, v_slippage_sql(dialect), V_MEASURE_SERIES):
+    for sql in (v_actions_sql(dialect), V_MEASURES, V_ACTION_LINKS, v_slippage_sql(dialect), V_MEASURE_SERIES, V_DOCUMENTS):
         conn.execute(text(sql))

@@ -24,7 +24,7 @@ from load import link_actions, load_document, open_database
 from tests.conftest import SAMPLES
 from tests.pg import another_database, postgres_url  # noqa: F401  (postgres_url is the server fixture)
 
-VIEWS = ["v_actions", "v_measures", "v_action_links"]
+VIEWS = ["v_actions", "v_measures", "v_action_links", "v_documents"]
 COMPARED_ACTION_COLUMNS = ["document", "ref", "level", "text", "leads", "deadline_raw", "deadline_kind",
                            "deadline_start", "deadline_end", "rag", "priority_ref"]
 SAMPLE_COUNT = len(list(SAMPLES.glob("*.pdf")))
@@ -296,3 +296,25 @@ def test_a_corrected_text_is_searched_on_postgres(reload_db):
     with engine.connect() as conn:
         (found,) = search_actions(conn, "zebra crossing")
     assert found["text"] == "Commission a zebra crossing survey" and found["action_id"] != action_id
+
+
+def test_document_sources_on_postgresql(loaded):
+    """Where a fetched paper was published: written by record_sources, shown by v_documents, kept by a reload."""
+    from datetime import datetime, timezone
+
+    from load import DocumentSource, record_sources
+
+    path = SAMPLES / RELOADED_SAMPLE
+    plan = process_document(str(path), sha256_of(path), str(loaded["cache"])).plan
+    engine = open_database(another_database(loaded["url"], "councilplans_sources"))
+    load_document(engine, plan, str(path))
+    source = DocumentSource(plan.sha256, "https://democracy.example.gov.uk/documents/s1/Plan.pdf", council="example",
+                            committee="Cabinet", meeting_date=date(2011, 11, 15), item_title="Portfolio plan",
+                            source_title="Plan", fetched_at=datetime(2024, 1, 2, 3, 4, tzinfo=timezone.utc))
+    assert record_sources(engine, [source]) == record_sources(engine, [source]) == 1
+    sql = "SELECT council, committee, meeting_date, item_title, source_url FROM v_documents"
+    expected = [(plan.council, "Cabinet", "2011-11-15", "Portfolio plan", source.source_url)]
+    assert rows(engine, sql) == expected  # the council printed in the PDF wins; its missing committee is filled
+    load_document(engine, plan, str(path), replace_current=True)
+    assert rows(engine, sql) == expected
+    engine.dispose()
