@@ -104,7 +104,6 @@ def worker(jobs: list[tuple[str, str, str]], out: Path) -> None:
     from extract.ocr import engine
     from load import load_document, open_database
     from normalise import normalise_document
-    from extract.ocr import flag_low_confidence
 
     model = engine().model  # loaded before the clock starts: once per process, not per page
     db = Path(tempfile.mkdtemp(prefix="bench-ocr-")) / "scores.db"
@@ -123,7 +122,7 @@ def worker(jobs: list[tuple[str, str, str]], out: Path) -> None:
             both = sum((got & want).values())
             tp, fp, fn = tp + both, fp + sum(got.values()) - both, fn + sum(want.values()) - both
         engine_db = open_database(url)
-        load_document(engine_db, flag_low_confidence(normalise_document(doc), doc), str(scan))
+        load_document(engine_db, normalise_document(doc), str(scan))
         engine_db.dispose()
         expected_path = source.with_suffix(".expected.json")
         if not expected_path.exists():

@@ -103,11 +103,10 @@ def cached_extract(path: Path, sha256: str, cache_dir: Path | None,
 
 
 def normalised(doc: ExtractedDocument) -> PlanDocument:
-    """ExtractedDocument -> PlanDocument with its review flags."""
-    from extract.ocr import flag_low_confidence
+    """ExtractedDocument -> PlanDocument, review flags set."""
     from normalise.plan import normalise_document
 
-    return flag_low_confidence(normalise_document(doc), doc)
+    return normalise_document(doc)
 
 
 def memory_reason() -> str:

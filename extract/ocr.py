@@ -19,7 +19,7 @@ are read with low confidence is read turned round too and the more legible readi
 own OSD costs 0.2-0.4 s on every page and misjudged 150 dpi pages; see bench/README.md).
 
 Each word keeps Tesseract's confidence (0..1); the readers carry it to every text line and
-cell, and `flag_low_confidence` marks the action fields read below `REVIEW_CONFIDENCE`.
+cell, and normalise/review.py flags the action fields read below its REVIEW_CONFIDENCE.
 """
 
 from __future__ import annotations
@@ -49,7 +49,6 @@ from .readers import ruled  # noqa: E402
 from .readers.cells import CELLS  # noqa: E402
 from .records import BBox, ExtractedDocument, ExtractedPage, TextLine  # noqa: E402
 
-REVIEW_CONFIDENCE = 0.6  # a value read with less than this (0..1) is flagged for a person to check
 MIN_IMAGE_COVER = 0.5  # share of the page an image must cover for the page to count as scanned
 MIN_WORDLIKE_SHARE = 0.4  # below this share of word-like tokens a text layer is garbage
 MIN_TOKENS_TO_JUDGE = 10
@@ -684,46 +683,3 @@ def scan_page(pdf_path: str | Path, page_number: int, width: float, height: floa
               settings: OcrSettings = SETTINGS) -> Scan:
     """Render one page (1-based) of a PDF at `dpi` and read it; `width`/`height` are its size in points as displayed."""
     return scan_view(render_page(pdf_path, page_number, dpi), page_number, width, height, dpi, settings)
-
-
-# ---------------------------------------------------------------- after normalising
-
-def inside(point: tuple[float, float], box: BBox, slack: float = 0.0) -> bool:
-    return box[0] - slack <= point[0] <= box[2] + slack and box[1] - slack <= point[1] <= box[3] + slack
-
-
-def confidence_at(doc: ExtractedDocument, page: int, bbox: BBox | None) -> float | None:
-    """The lowest OCR confidence of the text lines inside `bbox` on `page` (None for text-layer values).
-
-    A field's box may be a whole cell or one task's band of a cell, so the lines inside the box
-    are what was read for it; a box too small to hold a line's centre takes its cell's confidence.
-    """
-    if bbox is None or not 1 <= page <= len(doc.pages) or doc.pages[page - 1].has_text_layer:
-        return None
-    record = doc.pages[page - 1]
-    cells = [c for t in record.tables for c in t.cells]
-    lines = [ln for c in cells for ln in c.lines] + list(record.lines)
-    found = [ln.confidence for ln in lines if ln.confidence is not None and inside(line_centre(ln), bbox, 1.0)]
-    if not found:
-        centre = ((bbox[0] + bbox[2]) / 2, (bbox[1] + bbox[3]) / 2)
-        found = [c.confidence for c in cells if c.confidence is not None and inside(centre, c.bbox)]
-    return min(found, default=None)
-
-
-def line_centre(line: TextLine) -> tuple[float, float]:
-    return (line.bbox[0] + line.bbox[2]) / 2, (line.bbox[1] + line.bbox[3]) / 2
-
-
-def flag_low_confidence(plan, doc: ExtractedDocument, threshold: float = REVIEW_CONFIDENCE):
-    """Add `ocr-review:<field>` to the flags of each action whose field was OCR'd below `threshold`.
-
-    Flags are stored with the action (actions.flags), so analysts can list what to check by eye
-    instead of trusting a misread deadline or lead. Returns the same PlanDocument.
-    """
-    for action in plan.actions:
-        for field_name, where in action.provenance.items():
-            confidence = confidence_at(doc, where.page, where.bbox)
-            mark = f"ocr-review:{field_name}"
-            if confidence is not None and confidence < threshold and mark not in action.flags:
-                action.flags.append(mark)
-    return plan

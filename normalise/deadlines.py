@@ -1,8 +1,8 @@
 """Turn printed deadlines ("Sep 16", "Jun – Sep 16", "Q3 2017/18", "Ongoing") into date spans.
 
-Hand-written rather than dateparser alone: dateparser reads one date, but plan deadlines are
-mostly month spans, ranges across a year end, financial quarters and words like "Ongoing".
-dateparser is still the fallback for single full dates in unusual spellings.
+Hand-written rather than dateparser: dateparser reads one date, but plan deadlines are mostly
+month spans, ranges across a year end, financial quarters and words like "Ongoing"; and where
+it does read one, it reads too much ("now", "Monday" and a bare "May" become today's dates).
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ from .document import cover_date, read_facts, status_as_of
 from .grid import flat, row_cells
 from .legends import read_legends
 from .records import Measure, PlanDocument
+from .review import flag_low_confidence
 from .walk import Walk, assemble, recurring_labels
 
 
@@ -59,6 +60,7 @@ def normalise_document(doc: ExtractedDocument) -> PlanDocument:
         measures=without_page_break_repeats(walk.measures), generic_tables=walk.generic, extractor_version=doc.extractor_version,
         warnings=list(doc.warnings),
     )
+    flag_low_confidence(plan, doc)
     conflicts = [a for a in plan.actions if a.rag_conflict]
     if conflicts:
         plan.warnings.append(f"{len(conflicts)} rating(s) where the word and the fill colour disagree "

@@ -30,13 +30,14 @@ from sqlalchemy import create_engine
 
 from councilplans.scoring import score_document
 from extract import extract_document
-from extract.ocr import REVIEW_CONFIDENCE, confidence_at, flag_low_confidence, needs_ocr, scan_view
+from extract.ocr import needs_ocr, scan_view
 from extract.pdf import extract_page, read_page
 from extract.raster import render_page
 from extract.records import ExtractedPage
 from load import load_document, open_database
 from normalise import normalise_document
 from normalise.rag import rag_from_colour
+from normalise.review import REVIEW_CONFIDENCE, confidence_at
 
 from .conftest import SAMPLES, db_rows
 from .scanned import OcrRun, degrade, make_scanned_pdf, ocr_documents
@@ -76,7 +77,7 @@ def scanned(tmp_path_factory) -> Scanned:
     url = f"sqlite:///{folder / 'scanned.db'}"
     engine = open_database(url)
     for doc in run.documents:
-        load_document(engine, flag_low_confidence(normalise_document(doc), doc), str(pdfs[doc.file_name]))
+        load_document(engine, normalise_document(doc), str(pdfs[doc.file_name]))
     engine.dispose()
     print(f"\nOCR: {run.pages} pages in {run.wall_s:.1f} s on 2 workers = {run.pages_per_s:.2f} pages/s "
           f"({run.cpu_s_per_page:.1f} CPU s/page)")
@@ -194,7 +195,7 @@ def test_low_confidence_fields_are_flagged_in_the_database(scanned):
     assert len(marks) < 0.5 * len(flagged), "a clean scan must not flag most actions"
     # the flags are exactly the fields whose source cell was read below the threshold
     for doc in scanned.run.documents:
-        plan = flag_low_confidence(normalise_document(doc), doc)
+        plan = normalise_document(doc)  # sets the review flags
         for action in plan.actions:
             low = {f"ocr-review:{field}" for field, where in action.provenance.items()
                    if (c := confidence_at(doc, where.page, where.bbox)) is not None and c < REVIEW_CONFIDENCE}
