@@ -170,6 +170,8 @@ def score(
     from .pipeline import run_pipeline
     from .scoring import print_scores, score_folder
 
+    if db is None:  # a fresh file: documents an earlier score left there would be linked and scored too
+        Path("data/score.db").unlink(missing_ok=True)
     url = db or "sqlite:///data/score.db"
     run_pipeline(folder, url, force=True, cache_dir=None)
     out = Console(width=240)
