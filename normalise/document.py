@@ -140,16 +140,29 @@ def cover_date(doc: ExtractedDocument) -> date | None:
     return None
 
 
+PERIOD_LABEL_RE = re.compile(r"\b(plan\s+)?period\b\s*:|\bcovering\b", re.I)
+
+
+def plan_period(title: str | None, doc: ExtractedDocument, pages: int = 3) -> tuple[str, date, date] | None:
+    """The plan's own period: one labelled as such ('Plan period: 2011/12') first, then one in the
+    title or on the cover, then the rest of the opening pages (where the commentary may name an
+    earlier plan's period). Within each, a period printed with its months ('June 2016 – October
+    2017') says more than a year label."""
+    candidates = [(1, title or "")] + [(0 if PERIOD_LABEL_RE.search(ln.text) else 1 if page.number == 1 else 2, ln.text)
+                                       for page in doc.pages[:pages] for ln in page.lines]
+    periods = [(tier, not MONTH_PERIOD_RE.search(period[0]), k, period)
+               for k, (tier, text) in enumerate(candidates) if (period := parse_period(text))]
+    return min(periods)[3] if periods else None
+
+
 def read_facts(doc: ExtractedDocument) -> DocumentFacts:
     lines = opening_text(doc)
     facts = DocumentFacts(title=find_title(lines))
     facts.council = find_publisher(lines)
     facts.doc_type = find_doc_type(facts.title, lines)
-    periods = [(text, period) for text in [facts.title or ""] + lines if (period := parse_period(text))]
-    # a period printed with its months ('June 2016 – October 2017') says more than a year label
-    dated = [p for text, p in periods if MONTH_PERIOD_RE.search(p[0])]
-    if dated or periods:
-        facts.period_label, facts.period_start, facts.period_end = (dated or [p for _, p in periods])[0]
+    found = plan_period(facts.title, doc)
+    if found:
+        facts.period_label, facts.period_start, facts.period_end = found
     for page in doc.pages:
         for line in page.lines:
             parsed = parse_priority_heading(line.text)

@@ -36,7 +36,8 @@ RENDERING_FLOORS = {  # (rendering, document) -> floors
     ("docx", "csc-improvement-plan-2016-17.pdf"): dict(recall=1.0, precision=1.0, deadline_raw=1.0, deadline_iso=1.0,
                                                        lead_f1=0.99, kpi_recall=0.98, kpi_values=0.98),
     ("docx", "cyp-portfolio-plan-2011-12.pdf"): dict(recall=0.98, precision=1.0, deadline_raw=1.0, lead_f1=0.97,
-                                                     kpi_recall=1.0),
+                                                     kpi_recall=1.0, facts=1.0),  # 'Plan period: 2011/12', not the
+    # commentary's 'April 2009 to March 2011' (an earlier plan's)
     ("docx", "cypp-2009-11-review-2010.pdf"): dict(recall=1.0, precision=1.0, rag=1.0, deadline_raw=1.0, lead_f1=0.95),
     ("docx", "ecf-portfolio-plan-update-2017-18.pdf"): dict(recall=1.0, precision=1.0, rag=1.0, kpi_recall=1.0),
     ("html", "cef-portfolio-plan-2018-22.pdf"): dict(recall=1.0, precision=1.0, deadline_raw=1.0, lead_f1=1.0),
