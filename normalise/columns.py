@@ -221,7 +221,7 @@ def is_headerless_action_table(roles: list[ColumnRole]) -> bool:
 
 KPI_HEADER_RE = re.compile(
     r"outturn|target|baseline|actual|benchmark|\b(19|20)\d\d\s*[/-]\s*\d\d|\b(19|20)\d\d\b|q[1-4]\b|measuring|indicator"
-    r"|kpi|performance|total|latest|previous|result|\byr\s*\d|year\s*\d|quarter|percent|%", re.I)
+    r"|kpi|performance|total|latest|previous|result|\byr\s*\d|year\s*\d|quarter|percent", re.I)
 KPI_HEADER_MAX_WORDS = 16  # a header cell longer than this is body text
 MONEY_RE = re.compile(r"[£$€]|\b(?:000s|£000|\$000|budget|spend|cost)\b", re.I)
 KPI_NAME_RE = re.compile(r"indicator|measuring|measures?\b|\bkpis?\b|performance|\bmetrics?\b", re.I)
