@@ -208,20 +208,13 @@ def write_rows(fh, rows: list[list[str]]) -> None:
 
 # --- from the extraction ----------------------------------------------------------------------------
 
-def hex_fill(rgb: tuple[float, float, float] | None) -> str | None:
-    """RGB 0..1 as `#RRGGBB`."""
-    if rgb is None:
-        return None
-    return "#" + "".join(f"{max(0, min(255, round(v * 255))):02X}" for v in rgb)
-
-
 def rounded(box) -> BBox:
     return tuple(round(float(v), BOX_DECIMALS) for v in box)
 
 
 def from_extracted(table, file: str | None = None) -> Table:
     """An extract.records.ExtractedTable as exported: cells by row then column."""
-    cells = [TableCell(c.row, c.col, c.row_span, c.col_span, c.text, rounded(c.bbox), hex_fill(c.fill))
+    cells = [TableCell(c.row, c.col, c.row_span, c.col_span, c.text, rounded(c.bbox), c.fill_hex)
              for c in sorted(table.cells, key=lambda c: (c.row, c.col))]
     return Table(table.page, rounded(table.bbox), table.reader, table.n_rows, table.n_cols, cells, file)
 

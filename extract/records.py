@@ -37,6 +37,13 @@ class Cell(BaseModel):
     def text(self) -> str:
         return "\n".join(line.text for line in self.lines)
 
+    @property
+    def fill_hex(self) -> str | None:
+        """The fill as `#RRGGBB` (None when unshaded): how the tables export and the database give it."""
+        if self.fill is None:
+            return None
+        return "#" + "".join(f"{max(0, min(255, round(v * 255))):02X}" for v in self.fill)
+
 
 class ExtractedTable(BaseModel):
     page: int  # 1-based
