@@ -19,6 +19,7 @@ class CellSettings:
     background_share: float = 4.0  # a fill this many times the cell's area is a page background, not the cell's
     sliver_share: float = 0.25  # a fill under this share of the cell's area is a mark inside it, not its shading
     centre_slack: float = 1.0  # points: a fill's edge may miss the cell's centre by this much (rounding)
+    band_slack: float = 2.0  # points: a fill this far past the table's edges still lies within the table
 
 
 CELLS = CellSettings()
@@ -47,8 +48,12 @@ def lowest_confidence(items) -> float | None:
     return min((c for c in found if c is not None), default=None)
 
 
-def cell_fill(bbox: BBox, fills: list[dict], settings: CellSettings = CELLS) -> tuple[float, float, float] | None:
-    """The colour of the smallest filled rectangle that covers the cell's centre (white is no fill)."""
+def cell_fill(bbox: BBox, fills: list[dict], settings: CellSettings = CELLS,
+              table: BBox | None = None) -> tuple[float, float, float] | None:
+    """The colour of the smallest filled rectangle that covers the cell's centre (white is no fill).
+
+    A fill far larger than the cell is a page's or a box's background, unless it lies within the
+    cell's table: a band shading a whole header row (or column) shades each of its cells."""
     cx, cy = (bbox[0] + bbox[2]) / 2, (bbox[1] + bbox[3]) / 2
     cell_area = max((bbox[2] - bbox[0]) * (bbox[3] - bbox[1]), 1.0)
     slack = settings.centre_slack
@@ -56,7 +61,8 @@ def cell_fill(bbox: BBox, fills: list[dict], settings: CellSettings = CELLS) -> 
     for r in fills:
         if r["x0"] - slack <= cx <= r["x1"] + slack and r["top"] - slack <= cy <= r["bottom"] + slack:
             area = (r["x1"] - r["x0"]) * (r["bottom"] - r["top"])
-            if settings.sliver_share * cell_area <= area <= settings.background_share * cell_area \
+            if settings.sliver_share * cell_area <= area and (area <= settings.background_share * cell_area
+                                                              or within(r, table, settings.band_slack)) \
                     and (best is None or area < best[0]):
                 best = (area, r["rgb"])
     if best is None or min(best[1]) > NO_FILL:
@@ -64,16 +70,22 @@ def cell_fill(bbox: BBox, fills: list[dict], settings: CellSettings = CELLS) -> 
     return best[1]
 
 
+def within(fill: dict, table: BBox | None, slack: float) -> bool:
+    return table is not None and table[0] - slack <= fill["x0"] and fill["x1"] <= table[2] + slack \
+        and table[1] - slack <= fill["top"] and fill["bottom"] <= table[3] + slack
+
+
 def build_table(view: PageView, cell_boxes: list[BBox], reader: str) -> ExtractedTable:
     """Place cell boxes on a row/column grid with spans and fill their text and shading."""
     xs = grid_positions([b[0] for b in cell_boxes] + [b[2] for b in cell_boxes])
     ys = grid_positions([b[1] for b in cell_boxes] + [b[3] for b in cell_boxes])
+    table = (xs[0], ys[0], xs[-1], ys[-1])
     cells = []
     for box in cell_boxes:
         c0, c1 = index_of(xs, box[0]), index_of(xs, box[2])
         r0, r1 = index_of(ys, box[1]), index_of(ys, box[3])
         lines = words_to_lines(view.words_in(box))
         cells.append(Cell(row=r0, col=c0, row_span=max(r1 - r0, 1), col_span=max(c1 - c0, 1), bbox=box,
-                          lines=lines, fill=cell_fill(box, view.fills), confidence=lowest_confidence(lines)))
-    return ExtractedTable(page=view.number, bbox=(xs[0], ys[0], xs[-1], ys[-1]), n_rows=len(ys) - 1,
+                          lines=lines, fill=cell_fill(box, view.fills, table=table), confidence=lowest_confidence(lines)))
+    return ExtractedTable(page=view.number, bbox=table, n_rows=len(ys) - 1,
                           n_cols=len(xs) - 1, cells=cells, reader=reader)
