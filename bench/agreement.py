@@ -13,8 +13,9 @@ camelot expected tables (JSON) and tabula expected tables (JSON/CSV). Two measur
   that our best-matching table on the same page holds at the corresponding row and column,
   plus the adjacency F1 of the two grids.
 
-Our readers find tables drawn by rules or shading (ruled, row-ruled, banded; OCR'd pages through
-the same readers); a document where they find no table of at least 2 x 2 on the truth's pages is
+Our readers find tables drawn by rules or shading (ruled, row-ruled, banded; statistics tables
+ruled only above and under the header and at the foot, read a record per line; OCR'd pages through
+the same readers), not yet tables with no rule at all; a document where they find no table of at least 2 x 2 on the truth's pages is
 counted as "no ruled table" (still scored, as zero, in the mean over files). The ICDAR figures
 are given per file, as the mean of the files' F1 (the target: 0.86, camelot-py 2.0's hybrid parser
 on the full competition set), micro-averaged, and with the relations of tables we found where the

@@ -1,5 +1,5 @@
 """Agreement with other projects' expected tables: the ICDAR 2013 adjacency metric itself, its
-parser on real ground truth, and floors on what our ruled-table extractor reaches on real PDFs."""
+parser on real ground truth, and floors on what the tables export reaches on real PDFs."""
 
 from __future__ import annotations
 
@@ -17,7 +17,12 @@ from .conftest import SHARED, needs_shared
 
 REALWORLD = SHARED / "realworld"
 EXPECTED = REALWORLD / "expected"
-RULED_ICDAR_F1 = 0.683  # measured on eu-018, eu-021, us-022, us-030 (extractor 0.3.1)
+MEAN_ICDAR_F1 = 0.9448  # mean over the six ICDAR files of per-file F1, extractor 0.8.0 (target 0.86)
+ICDAR_F1 = {  # per file, extractor 0.8.0
+    "icdar_eu-018_efsa_multilevel_header.pdf": 0.998, "icdar_eu-021_survey_rowspans.pdf": 0.873,
+    "icdar_us-018_multipage_stats.pdf": 0.902, "icdar_us-022_performance_data_shaded.pdf": 1.0,
+    "icdar_us-030_lattice_spans.pdf": 1.0, "icdar_us-035a_snaking_columns.pdf": 0.895,
+}
 MARGIN = 0.02
 
 
@@ -84,21 +89,21 @@ def icdar():
 
 
 @needs_shared()
-def test_icdar_adjacency_floor_on_ruled_documents(icdar):
+def test_icdar_adjacency_floor_per_file_and_mean(icdar):
     documents, summary = icdar
-    assert summary["documents_compared"] == 4
-    assert summary["ruled_documents"]["f1"] >= RULED_ICDAR_F1 - MARGIN, summary["ruled_documents"]
+    assert summary["documents"] == 6 and summary["documents_compared"] == 6
+    assert summary["mean_f1"] >= max(MEAN_ICDAR_F1 - MARGIN, summary["target_mean_f1"]), summary
+    for pdf, floor in ICDAR_F1.items():
+        assert documents[pdf]["f1"] >= floor - MARGIN, (pdf, documents[pdf])
     assert documents["icdar_us-030_lattice_spans.pdf"]["f1"] == 1.0
-    assert documents["icdar_eu-021_survey_rowspans.pdf"]["f1"] >= 0.85
 
 
 @needs_shared()
-def test_unruled_icdar_documents_are_counted_not_failed(icdar):
+def test_tables_where_the_truth_has_none_are_counted(icdar):
+    """Relations of our tables overlapping no truth table are reported apart, and counted as false."""
     documents, summary = icdar
-    assert documents["icdar_us-018_multipage_stats.pdf"]["status"] == "no ruled table"
-    assert documents["icdar_us-035a_snaking_columns.pdf"]["status"] == "no ruled table"
-    assert summary["documents_without_ruled_table"] == 2
-    assert summary["all_documents"]["f1"] < summary["ruled_documents"]["f1"]
+    assert summary["stray_relations"] == sum(d["stray_relations"] for d in documents.values())
+    assert all(d["relations_ours"] >= d["stray_relations"] for d in documents.values())
 
 
 @needs_shared()

@@ -20,6 +20,7 @@ class CellSettings:
     sliver_share: float = 0.25  # a fill under this share of the cell's area is a mark inside it, not its shading
     centre_slack: float = 1.0  # points: a fill's edge may miss the cell's centre by this much (rounding)
     band_slack: float = 2.0  # points: a fill this far past the table's edges still lies within the table
+    band_share: float = 0.95  # of the table's width a fill must cover to be a row's shading band
 
 
 CELLS = CellSettings()
@@ -52,8 +53,8 @@ def cell_fill(bbox: BBox, fills: list[dict], settings: CellSettings = CELLS,
               table: BBox | None = None) -> tuple[float, float, float] | None:
     """The colour of the smallest filled rectangle that covers the cell's centre (white is no fill).
 
-    A fill far larger than the cell is a page's or a box's background, unless it lies within the
-    cell's table: a band shading a whole header row (or column) shades each of its cells."""
+    A fill far larger than the cell is a page's or a box's background, unless it is a band across the
+    cell's table: one shading a whole header row, or every other row, shades each of its cells."""
     cx, cy = (bbox[0] + bbox[2]) / 2, (bbox[1] + bbox[3]) / 2
     cell_area = max((bbox[2] - bbox[0]) * (bbox[3] - bbox[1]), 1.0)
     slack = settings.centre_slack
@@ -62,7 +63,7 @@ def cell_fill(bbox: BBox, fills: list[dict], settings: CellSettings = CELLS,
         if r["x0"] - slack <= cx <= r["x1"] + slack and r["top"] - slack <= cy <= r["bottom"] + slack:
             area = (r["x1"] - r["x0"]) * (r["bottom"] - r["top"])
             if settings.sliver_share * cell_area <= area and (area <= settings.background_share * cell_area
-                                                              or within(r, table, settings.band_slack)) \
+                                                              or row_band(r, table, settings)) \
                     and (best is None or area < best[0]):
                 best = (area, r["rgb"])
     if best is None or min(best[1]) > NO_FILL:
@@ -70,9 +71,12 @@ def cell_fill(bbox: BBox, fills: list[dict], settings: CellSettings = CELLS,
     return best[1]
 
 
-def within(fill: dict, table: BBox | None, slack: float) -> bool:
+def row_band(fill: dict, table: BBox | None, settings: CellSettings = CELLS) -> bool:
+    """A fill lying within the table and running (nearly) across it: a row's shading."""
+    slack = settings.band_slack
     return table is not None and table[0] - slack <= fill["x0"] and fill["x1"] <= table[2] + slack \
-        and table[1] - slack <= fill["top"] and fill["bottom"] <= table[3] + slack
+        and table[1] - slack <= fill["top"] and fill["bottom"] <= table[3] + slack \
+        and fill["x1"] - fill["x0"] >= settings.band_share * (table[2] - table[0])
 
 
 def build_table(view: PageView, cell_boxes: list[BBox], reader: str) -> ExtractedTable:

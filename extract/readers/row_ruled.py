@@ -109,11 +109,14 @@ def table_cells(x0: float, x1: float, ys: list[float], h_edges: list[dict], word
 def record_rules(x0: float, x1: float, ys: list[float], words: list[dict], separators: list[float],
                  settings: RowRuledSettings) -> list[dict]:
     """Rules between the lines of a body holding one record per line: a table ruled above and under its
-    header and under its last row only (a statistics table), whose rows are its lines. Only in a body
-    band whose first column is labelled on (nearly) every line and (nearly) every column
+    header and under its last row only (a statistics table), whose rows are its lines. Only when the
+    body is one band of text, whose first column is labelled on (nearly) every line and (nearly) every column
     holds text on those lines; the rows of a plan table, a ref on their first line only, stay whole."""
-    return [rule for top, bottom in zip(ys[1:], ys[2:])
-            for rule in band_record_rules(x0, x1, top, bottom, words, separators, settings)]
+    body = [(top, bottom) for top, bottom in zip(ys[1:], ys[2:])
+            if any(top <= centre_y(w) <= bottom for w in words)]
+    if len(body) != 1:
+        return []  # rules between the body's rows: each band is a row, however many lines it holds
+    return band_record_rules(x0, x1, *body[0], words, separators, settings)
 
 
 def under_headings(finer: list[float], separators: list[float], heading: list[dict],
