@@ -15,10 +15,10 @@ import pytest
 import yaml
 
 METADATA = Path(__file__).resolve().parents[1] / "councilplans" / "datasette.yaml"
-DESCRIBED = ["v_actions", "v_measures", "v_action_links", "documents", "ingest_errors"]
+DESCRIBED = ["v_actions", "v_measures", "v_action_links", "documents", "ingest_errors", "v_table_cells", "tables"]
 PARAMETERS = {"theme": "school improvement", "lead": "Director of Children"}
 MUST_RETURN_ROWS = ["actions_on_a_theme", "deadline_slippage", "rag_trend", "actions_of_a_lead",
-                    "red_amber_past_deadline"]
+                    "red_amber_past_deadline", "cells_of_unread_tables"]
 
 
 def database_metadata() -> dict:

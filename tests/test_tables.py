@@ -238,3 +238,37 @@ def test_tables_are_in_the_database_after_a_run(spans_pdf, tmp_path):
         generic = conn.execute("SELECT count(*) FROM generic_tables WHERE document_id = ?", (plan_id,)).fetchone()[0]
         assert generic == conn.execute("SELECT count(*) FROM tables WHERE document_id = ? AND read_as = 'generic'",
                                        (plan_id,)).fetchone()[0] > 0
+
+
+def test_migration_keeps_generic_tables_both_ways(tmp_path):
+    """Down to 0004 the generic tables go back to header + rows; up again, each is a table whose row 0
+    is the header (no boxes or reader known for rows loaded before 0008)."""
+    from sqlalchemy import create_engine, text
+
+    from councilplans.pipeline import run_pipeline
+    from load import open_database
+
+    from .conftest import copy_at_revision, db_rows
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(PORTFOLIO, folder)
+    url = f"sqlite:///{tmp_path / 'new.db'}"
+    run_pipeline(folder, url, workers=1, cache_dir=None)
+    generic = db_rows(url, "SELECT t.id, t.n_rows, t.n_cols FROM tables t WHERE read_as = 'generic' ORDER BY seq")
+    first = db_rows(url, 'SELECT text FROM table_cells WHERE table_id = :t AND "row" = 0 ORDER BY col',
+                    t=generic[0]["id"])
+    old = copy_at_revision(url, tmp_path / "old.db", "0004")
+    rows = db_rows(old, "SELECT header, rows FROM generic_tables ORDER BY id")
+    assert len(rows) == len(generic)
+    assert json.loads(rows[0]["header"]) == [c["text"] for c in first]
+    assert len(json.loads(rows[0]["rows"])) == generic[0]["n_rows"] - 1
+    engine = create_engine(old)
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM documents WHERE id NOT IN (SELECT document_id FROM generic_tables)"))
+    engine.dispose()
+    open_database(old).dispose()  # up to the newest revision again
+    back = db_rows(old, "SELECT id, reader, x0, n_rows, n_cols FROM generic_tables ORDER BY id")
+    assert [(b["reader"], b["x0"], b["n_rows"]) for b in back] == [(None, None, g["n_rows"]) for g in generic]
+    again = db_rows(old, 'SELECT text FROM table_cells WHERE table_id = :t AND "row" = 0 ORDER BY col', t=back[0]["id"])
+    assert again == first
