@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import csv
 import json
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -95,6 +96,7 @@ class Table:
 
     @property
     def data(self) -> list[list[str]]:
+        """The grid as lists of strings (camelot's `Table.data`)."""
         return self.rows()
 
     def to_dict(self) -> dict:
@@ -336,7 +338,7 @@ def export_pdf(pdf: Path, fmt: str, out: Path | None, pages=None, cache_dir: Pat
         return done
     done.tables, done.warnings = len(tables), tables.warnings
     if fmt == "json" and out is None:
-        (stdout or __import__("sys").stdout).write(tables.to_json())
+        (stdout or sys.stdout).write(tables.to_json())
         return done
     base = (out or Path(".")) / (stem or Path(pdf.stem))
     base.parent.mkdir(parents=True, exist_ok=True)
