@@ -44,9 +44,11 @@ score: venv
 ## Benchmark: per-stage pages/s, s/doc and peak RSS against a plain pdfplumber pass, over samples/, a
 ## generated corpus (200 documents, >5,000 pages, cached in bench/corpus/) and ../shared/realworld;
 ## writes bench/results.json. make bench QUICK=1: 16 documents, a few minutes.
+## Then pages/s of `councilplans tables` against camelot lattice and stream on the same pages (bench/tables.py).
 .PHONY: bench
 bench: venv
 	$(BIN)/python bench/run.py $(if $(QUICK),--quick)
+	$(BIN)/python bench/tables.py $(if $(QUICK),--quick)
 
 ## OCR benchmark: CPU s/page and accuracy of each Tesseract model (fast: installed; standard: installed
 ## apart into bench/models/) on copier-style scans of tests/renderings and samples; writes bench/ocr_results.json.

@@ -181,6 +181,43 @@ def score(
         print_link_scores(score_database(url, found[0]), out, misses)
 
 
+class TableFormat(str, Enum):
+    json = "json"
+    csv = "csv"
+    xlsx = "xlsx"
+
+
+@app.command()
+def tables(
+    target: Path = typer.Argument(..., exists=True, help="A PDF, or a folder of PDFs (searched recursively)."),
+    pages: str = typer.Option("all", "--pages", "-p", help="Pages to read, as camelot takes them: 1,3-5 or 2-end."),
+    fmt: TableFormat = typer.Option(TableFormat.json, "--format", "-f", help="json: one file per PDF; csv: one "
+                                    "file per table; xlsx: one workbook per PDF, a sheet per table."),
+    out: Path = typer.Option(None, "--out", "-o", file_okay=False, help="Folder to write into (default: standard "
+                             "output for one PDF's JSON, else the current folder)."),
+    cache: Path = typer.Option(None, "--cache", help="A pipeline cache folder (data/cache) whose extractions to reuse."),
+) -> None:
+    """Every table on the chosen pages, from every reader, as data: cells with their spans, text, box
+    and fill. The JSON form is described in the README. Exit status 1 when some file could not be read."""
+    from .tables import export
+
+    try:
+        done = export(target, fmt.value, out, pages, cache)
+    except ValueError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    for item in done:
+        if item.error:
+            console.print(f"[red]{item.pdf}: not read ({item.kind}): {item.error}[/red]")
+            continue
+        for warning in item.warnings:
+            console.print(f"[yellow]{item.pdf}: {warning}[/yellow]")
+        where = f" -> {', '.join(map(str, item.files))}" if item.files and len(item.files) <= 3 else \
+            f" -> {len(item.files)} files" if item.files else ""
+        console.print(f"{item.pdf}: {item.tables} table(s){where}")
+    raise typer.Exit(1 if any(item.error for item in done) else 0)
+
+
 db_app = typer.Typer(help="Database administration.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 

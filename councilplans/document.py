@@ -81,19 +81,24 @@ def cache_file(cache_dir: Path, sha256: str) -> Path:
 
 
 def cached_extract(path: Path, sha256: str, cache_dir: Path | None,
-                   costs: dict[str, StageCost] | None = None) -> tuple[ExtractedDocument, bool]:
-    """Extract, or read the JSON a previous run of the same extractor version left; True when extracted."""
+                   costs: dict[str, StageCost] | None = None,
+                   pages: set[int] | None = None) -> tuple[ExtractedDocument, bool]:
+    """Extract, or read the JSON a previous run of the same extractor version left; True when extracted.
+
+    With `pages` only those pages are wanted: a whole document's cache serves them, and a reading of
+    some pages only is never cached (the cache holds whole documents)."""
     costs = {} if costs is None else costs
     cache = cache_file(cache_dir, sha256) if cache_dir else None
     if cache and cache.exists():
         with measured(costs, "cache_read"):
             doc = ExtractedDocument.model_validate_json(cache.read_text())
-        return doc.model_copy(update={"file_name": path.name}), False
+        kept = doc.pages if pages is None else [p for p in doc.pages if p.number in pages]
+        return doc.model_copy(update={"file_name": path.name, "pages": kept}), False
     from extract.pdf import extract_document
 
     with measured(costs, "extract"):
-        doc = extract_document(path, sha256)
-    if cache:
+        doc = extract_document(path, sha256, pages=pages)
+    if cache and pages is None:
         with measured(costs, "cache_write"):
             cache.parent.mkdir(parents=True, exist_ok=True)
             tmp = cache.with_suffix(f".tmp{os.getpid()}")
@@ -115,15 +120,18 @@ def memory_reason() -> str:
     return f"memory limit exceeded{limit}"
 
 
-def process_document(path: str, sha256: str, cache_dir: str | None, keep_document: bool = False) -> DocumentResult:
+def process_document(path: str, sha256: str, cache_dir: str | None, keep_document: bool = False,
+                     pages: set[int] | None = None, normalise: bool = True) -> DocumentResult:
     """The pure per-document map: extract (or read the cache), normalise; never raises.
 
     keep_document also hands back the ExtractedDocument, even when normalising fails (the
-    agreement report scores its tables; the pipeline does not ask, so workers do not send it back)."""
+    agreement report scores its tables; the pipeline does not ask, so workers do not send it back).
+    The tables export (councilplans/tables.py) asks for the extraction alone (normalise=False),
+    of the pages it was given (pages: 1-based numbers; None reads them all)."""
     result = DocumentResult(path=path, sha256=sha256)
     try:
         doc, result.extracted = cached_extract(Path(path), sha256, Path(cache_dir) if cache_dir else None,
-                                               result.costs)
+                                               result.costs, pages)
     except ExtractionError as exc:
         return result.fail(exc)
     except MemoryError:
@@ -132,8 +140,10 @@ def process_document(path: str, sha256: str, cache_dir: str | None, keep_documen
         return result.fail(ResourceLimit("PDF structure nested too deeply to read"))
     except Exception as exc:  # a bug or a PDF no parser expected: report it, keep the batch going
         return result.fail(unexpected(exc))
-    if keep_document:
+    if keep_document or not normalise:
         result.document = doc
+    if not normalise:
+        return result
     try:
         with measured(result.costs, "normalise"):
             result.plan = normalised(doc)

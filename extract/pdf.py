@@ -152,11 +152,13 @@ def read_scanned_page(path: Path, page, rotation: int = 0) -> ExtractedPage:
     return read_page(scan.view, rotation=(rotation + scan.turn) % 360)
 
 
-def read_pages(pdf, on_page=None, path: Path | None = None, warnings: list[str] | None = None) -> list[ExtractedPage]:
-    """Every page's record; a scanned page OCR cannot read is kept as it was, with a warning naming it."""
+def read_pages(pdf, on_page=None, path: Path | None = None, warnings: list[str] | None = None,
+               only: set[int] | None = None) -> list[ExtractedPage]:
+    """Every page's record (or those whose 1-based number is in `only`); a scanned page OCR cannot
+    read is kept as it was, with a warning naming it."""
     pages = []
     try:
-        for page in pdf.pages:
+        for page in pdf.pages if only is None else [p for n, p in enumerate(pdf.pages, 1) if n in only]:
             readable = upright(pdf, page)
             record = extract_page(readable, str(path) if path else None, turned=readable is not page)
             if path is not None and needs_ocr(record, readable):  # a scanned page: read its image instead
@@ -185,11 +187,15 @@ def read_pages(pdf, on_page=None, path: Path | None = None, warnings: list[str] 
     return pages
 
 
-def extract_document(path: Path, sha256: str | None = None, on_page=None) -> ExtractedDocument:
+def extract_document(path: Path, sha256: str | None = None, on_page=None,
+                     pages: set[int] | None = None) -> ExtractedDocument:
     """Extract every page of one PDF; raise ExtractionError with a readable reason if it can't.
 
     When sha256 (taken before reading) is given, the file is hashed again afterwards: a file
     rewritten while being read is reported rather than loaded as a mix of two versions.
+    With `pages` (1-based numbers) only those pages are read, each exactly as in a whole reading
+    (the tables export, councilplans/tables.py); `page_count` stays the document's, and a
+    selection holding no text is an empty document, not an error.
     """
     path = Path(path)
     check_is_pdf(path)
@@ -198,16 +204,17 @@ def extract_document(path: Path, sha256: str | None = None, on_page=None) -> Ext
     try:
         pdf = open_pdf(path)
         try:
-            pages = read_pages(pdf, on_page, path, warnings)
+            read = read_pages(pdf, on_page, path, warnings, only=pages)
+            page_count = len(read) if pages is None else len(pdf.pages)  # pdf.pages was read without error
         finally:
             close_quietly(pdf)
     except ExtractionError:
         check_unchanged(path, sha)  # a changed file explains a parse error better than the error does
         raise
     check_unchanged(path, sha)
-    if not pages:
+    if not page_count:
         raise NoText("PDF has no pages")
-    doc = ExtractedDocument(file_name=path.name, sha256=sha, page_count=len(pages), pages=pages, warnings=warnings)
-    if not any(p.lines or p.tables for p in pages):
-        raise no_text(pages, warnings)
+    doc = ExtractedDocument(file_name=path.name, sha256=sha, page_count=page_count, pages=read, warnings=warnings)
+    if pages is None and not any(p.lines or p.tables for p in read):
+        raise no_text(read, warnings)
     return doc

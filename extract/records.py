@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-EXTRACTOR_VERSION = "0.7.0"  # 0.7.0: scanned pages read in-process (tesserocr) by the same table readers; 0.6.0: readers
+EXTRACTOR_VERSION = "0.8.0"  # 0.8.0: white rows between bands cut into columns, rules drawn in pieces joined, one record per line in statistics tables, a band shading a row shades its cells; 0.7.0: scanned pages read in-process (tesserocr) by the same table readers; 0.6.0: readers
 
 BBox = tuple[float, float, float, float]  # x0, top, x1, bottom in PDF points, origin top-left
 
@@ -36,6 +36,13 @@ class Cell(BaseModel):
     @property
     def text(self) -> str:
         return "\n".join(line.text for line in self.lines)
+
+    @property
+    def fill_hex(self) -> str | None:
+        """The fill as `#RRGGBB` (None when unshaded): how the tables export and the database give it."""
+        if self.fill is None:
+            return None
+        return "#" + "".join(f"{max(0, min(255, round(v * 255))):02X}" for v in self.fill)
 
 
 class ExtractedTable(BaseModel):

@@ -12,12 +12,13 @@ from normalise.records import ActionRecord, PlanDocument
 
 from .corrections import attach_corrections
 from .models import (
-    Action, ActionLead, Document, DocumentFile, GenericTableRow, IngestError, IngestRun, LeadRow,
+    Action, ActionLead, Document, DocumentFile, IngestError, IngestRun, LeadRow,
     MeasureRow, MeasureValueRow, PriorityRow, ProvenanceRow, utcnow,
 )
 from .migrate import upgrade
 from .search import index_document
 from .sources import SOURCE_COLUMNS, kept_on_reload
+from .tables import write_tables
 from .views import create_views
 
 DEFAULT_URL = "sqlite:///data/councilplans.db"
@@ -195,8 +196,7 @@ def load_document(engine: Engine, plan: PlanDocument, path: str, replace_current
                                          "page": p.page} for p in plan.priorities])
         attach_corrections(conn, plan, write_actions(conn, plan, document_id))
         write_measures(conn, plan, document_id)
-        insert_many(conn, GenericTableRow, [{"document_id": document_id, "page": t.page, "header": t.header,
-                                             "rows": t.rows} for t in plan.generic_tables])
+        write_tables(conn, plan, document_id)  # every table and its cells; actions and KPIs linked to theirs
         index_document(conn, document_id)  # full-text search, after the corrections are attached
         return len(plan.actions)
 

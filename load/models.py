@@ -53,7 +53,7 @@ class Document(Base):
     priorities: Mapped[list[PriorityRow]] = relationship(cascade="all, delete-orphan")
     actions: Mapped[list[Action]] = relationship(cascade="all, delete-orphan", foreign_keys="Action.document_id")
     measures: Mapped[list[MeasureRow]] = relationship(cascade="all, delete-orphan")
-    generic_tables: Mapped[list[GenericTableRow]] = relationship(cascade="all, delete-orphan")
+    tables: Mapped[list[TableRow]] = relationship(cascade="all, delete-orphan")
 
 
 class DocumentFile(Base):
@@ -204,15 +204,59 @@ class MeasureValueRow(Base):
     bottom: Mapped[float | None] = mapped_column(Float)
 
 
-class GenericTableRow(Base):
-    """Tables of unknown layout, kept as header + rows so nothing is silently dropped."""
+class TableRow(Base):
+    """Every table the readers found (the `councilplans tables` export, kept): where, by which reader,
+    its grid's size, and what the normaliser read from it (`read_as`: actions, kpis, actions+kpis,
+    generic for a layout it did not know (the generic_tables view), NULL for none of these)."""
 
-    __tablename__ = "generic_tables"
+    __tablename__ = "tables"
+    __table_args__ = (Index("ix_tables_document_page", "document_id", "page"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)  # reading order in the document
     page: Mapped[int] = mapped_column(Integer)
-    header: Mapped[list] = mapped_column(JSON)
-    rows: Mapped[list] = mapped_column(JSON)
+    x0: Mapped[float | None] = mapped_column(Float)
+    top: Mapped[float | None] = mapped_column(Float)
+    x1: Mapped[float | None] = mapped_column(Float)
+    bottom: Mapped[float | None] = mapped_column(Float)
+    reader: Mapped[str | None] = mapped_column(String(20))  # extract/readers/: ruled, row_ruled, banded ...
+    n_rows: Mapped[int] = mapped_column(Integer)
+    n_cols: Mapped[int] = mapped_column(Integer)
+    open_bottom: Mapped[bool] = mapped_column(default=False)  # no rule under the last row: it goes on over the page
+    read_as: Mapped[str | None] = mapped_column(String(20))
+    cells: Mapped[list[TableCellRow]] = relationship(cascade="all, delete-orphan")
+
+
+class TableCellRow(Base):
+    """One cell of a table: its grid position and spans (from 0), text, box and fill as `#RRGGBB`."""
+
+    __tablename__ = "table_cells"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    table_id: Mapped[int] = mapped_column(ForeignKey("tables.id", ondelete="CASCADE"), index=True)
+    row: Mapped[int] = mapped_column(Integer)
+    col: Mapped[int] = mapped_column(Integer)
+    row_span: Mapped[int] = mapped_column(Integer, default=1)
+    col_span: Mapped[int] = mapped_column(Integer, default=1)
+    text: Mapped[str] = mapped_column(Text, default="")
+    x0: Mapped[float | None] = mapped_column(Float)
+    top: Mapped[float | None] = mapped_column(Float)
+    x1: Mapped[float | None] = mapped_column(Float)
+    bottom: Mapped[float | None] = mapped_column(Float)
+    fill: Mapped[str | None] = mapped_column(String(7))
+    confidence: Mapped[float | None] = mapped_column(Float)  # OCR confidence 0..1; NULL when read from a text layer
+
+
+class TableRecord(Base):
+    """Which action or KPI was read from which table: one row per record, action_id or measure_id set.
+
+    A table of its own rather than a column on actions and measures: adding a foreign key there
+    rebuilds those tables on SQLite, whose cascades would empty the rows that point at them."""
+
+    __tablename__ = "table_records"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    table_id: Mapped[int] = mapped_column(ForeignKey("tables.id", ondelete="CASCADE"), index=True)
+    action_id: Mapped[int | None] = mapped_column(ForeignKey("actions.id", ondelete="CASCADE"), index=True)
+    measure_id: Mapped[int | None] = mapped_column(ForeignKey("measures.id", ondelete="CASCADE"), index=True)
 
 
 class ActionLink(Base):

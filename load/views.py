@@ -5,7 +5,7 @@ Plain SQL that runs unchanged on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, inspect, text
 
 CORRECTABLE_TEXT = ["ref", "parent_ref", "level", "text", "leads", "leads_raw", "deadline_raw", "deadline_kind",
                     "rag", "progress", "next_steps"]
@@ -137,19 +137,37 @@ SELECT d.id AS document_id, d.file_name AS document, d.sha256 AS doc_sha256, d.t
 FROM documents d
 """
 
-VIEWS = ["v_actions", "v_measures", "v_action_links", "v_slippage", "v_measure_series", "v_documents"]
+GENERIC_TABLES = """
+CREATE VIEW generic_tables AS
+SELECT t.id, t.document_id, t.page, t.reader, t.n_rows, t.n_cols, t.x0, t.top, t.x1, t.bottom
+FROM tables t WHERE t.read_as = 'generic'
+"""
+
+V_TABLE_CELLS = """
+CREATE VIEW v_table_cells AS
+SELECT d.file_name AS document, d.sha256 AS doc_sha256, t.id AS table_id, t.page, t.reader, t.read_as,
+       c."row", c.col, c.row_span, c.col_span, c.text, c.fill, c.x0, c.top, c.x1, c.bottom
+FROM table_cells c JOIN tables t ON t.id = c.table_id JOIN documents d ON d.id = t.document_id
+"""
+
+VIEWS = ["v_actions", "v_measures", "v_action_links", "v_slippage", "v_measure_series", "v_documents", "v_table_cells",
+         "generic_tables"]
+TABLE_NAMED_VIEWS = {"generic_tables"}  # a table before schema 0008: dropped as a view only when it is one
 
 
 def drop_views(conn: Connection) -> None:
     """Views go before a migration: SQLite refuses to rebuild a table a view reads from.
     Views that read other views go first (PostgreSQL refuses to drop a view another depends on)."""
+    views = set(inspect(conn).get_view_names())
     for name in reversed(VIEWS):
-        conn.execute(text(f"DROP VIEW IF EXISTS {name}"))
+        if name not in TABLE_NAMED_VIEWS or name in views:
+            conn.execute(text(f"DROP VIEW IF EXISTS {name}"))
 
 
 def create_views(conn: Connection) -> None:
     """(Re)create every view so a schema change is always reflected."""
     drop_views(conn)
     dialect = conn.dialect.name
-    for sql in (v_actions_sql(dialect), V_MEASURES, V_ACTION_LINKS, v_slippage_sql(dialect), V_MEASURE_SERIES, V_DOCUMENTS):
+    for sql in (v_actions_sql(dialect), V_MEASURES, V_ACTION_LINKS, v_slippage_sql(dialect), V_MEASURE_SERIES, V_DOCUMENTS,
+                V_TABLE_CELLS, GENERIC_TABLES):
         conn.execute(text(sql))

@@ -57,7 +57,8 @@ def normalise_document(doc: ExtractedDocument) -> PlanDocument:
         plan_period_label=facts.period_label, period_start=facts.period_start, period_end=facts.period_end,
         status_as_of=reported_at(doc, walk),
         table_columns=walk.table_columns, priorities=walk.priorities, actions=walk.actions,
-        measures=without_page_break_repeats(walk.measures), generic_tables=walk.generic, extractor_version=doc.extractor_version,
+        measures=without_page_break_repeats(walk.measures), generic_tables=walk.generic, tables=doc.tables,
+        extractor_version=doc.extractor_version,
         warnings=list(doc.warnings),
     )
     flag_low_confidence(plan, doc)

@@ -7,7 +7,9 @@ from enum import Enum
 
 from pydantic import BaseModel, Field
 
-NORMALISER_VERSION = "0.4.0"  # 0.4.0: vocabulary as data, merged cells, status words, timescale marks, groups
+from extract.records import ExtractedTable
+
+NORMALISER_VERSION = "0.5.0"  # 0.5.0: every table handed on to load (tables, table_cells); 0.4.0: vocabulary as data, merged cells, status words, timescale marks, groups
 
 
 class RagRating(str, Enum):
@@ -114,6 +116,7 @@ class GenericTable(BaseModel):
     page: int
     header: list[str]
     rows: list[list[str]]
+    bbox: tuple[float, float, float, float] | None = None  # the table's box: which of PlanDocument.tables it is
 
 
 class PlanDocument(BaseModel):
@@ -133,6 +136,7 @@ class PlanDocument(BaseModel):
     actions: list[ActionRecord] = Field(default_factory=list)
     measures: list[Measure] = Field(default_factory=list)
     generic_tables: list[GenericTable] = Field(default_factory=list)
+    tables: list[ExtractedTable] = Field(default_factory=list)  # every table extracted, as read (load keeps them)
     extractor_version: str
     normaliser_version: str = NORMALISER_VERSION
     warnings: list[str] = Field(default_factory=list)

@@ -232,4 +232,4 @@ def keep_generic(walk: Walk, table: ExtractedTable) -> None:
     walk.pending = None
     rows = [[flat(c) for c in row_cells(table, r)] for r in range(table.n_rows)]
     if any(any(cell for cell in row) for row in rows):
-        walk.generic.append(GenericTable(page=table.page, header=rows[0], rows=rows[1:]))
+        walk.generic.append(GenericTable(page=table.page, header=rows[0], rows=rows[1:], bbox=table.bbox))

@@ -1,5 +1,5 @@
 """Agreement with other projects' expected tables: the ICDAR 2013 adjacency metric itself, its
-parser on real ground truth, and floors on what our ruled-table extractor reaches on real PDFs."""
+parser on real ground truth, and floors on what the tables export reaches on real PDFs."""
 
 from __future__ import annotations
 
@@ -17,6 +17,13 @@ from .conftest import SHARED, needs_shared
 
 REALWORLD = SHARED / "realworld"
 EXPECTED = REALWORLD / "expected"
+MEAN_ICDAR_F1 = 0.9448  # mean over the six ICDAR files of per-file F1, extractor 0.8.0 (target 0.86)
+ICDAR_F1 = {  # per file, extractor 0.8.0
+    "icdar_eu-018_efsa_multilevel_header.pdf": 0.998, "icdar_eu-021_survey_rowspans.pdf": 0.873,
+    "icdar_us-018_multipage_stats.pdf": 0.902, "icdar_us-022_performance_data_shaded.pdf": 1.0,
+    "icdar_us-030_lattice_spans.pdf": 1.0, "icdar_us-035a_snaking_columns.pdf": 0.895,
+}
+MARGIN = 0.02
 
 
 def test_normalise_keeps_lowercase_alphanumerics_only():
@@ -82,25 +89,21 @@ def icdar():
 
 
 @needs_shared()
-def test_icdar_adjacency_floor_on_ruled_documents(icdar):
+def test_icdar_adjacency_floor_per_file_and_mean(icdar):
     documents, summary = icdar
-    assert summary["documents_compared"] == 5  # the four ruled ones and us-018, read by the alignment of its text
+    assert summary["documents"] == 6 and summary["documents_compared"] == 6
+    assert summary["mean_f1"] >= max(MEAN_ICDAR_F1 - MARGIN, summary["target_mean_f1"]), summary
+    for pdf, floor in ICDAR_F1.items():
+        assert documents[pdf]["f1"] >= floor - MARGIN, (pdf, documents[pdf])
     assert documents["icdar_us-030_lattice_spans.pdf"]["f1"] == 1.0
-    assert documents["icdar_eu-021_survey_rowspans.pdf"]["f1"] >= 0.85
-    for pdf in ("icdar_eu-018_efsa_multilevel_header.pdf", "icdar_us-022_performance_data_shaded.pdf"):
-        assert documents[pdf]["f1"] >= 0.33, documents[pdf]  # 0.356 and 0.351 when the readers landed
 
 
 @needs_shared()
-def test_unruled_icdar_documents_are_read_by_their_text_or_counted(icdar):
-    """us-018 has no rule at all: the text-aligned reader finds one of its tables, and what it
-    reads is right (precision) though most of the document's cells are missed; the snaking
-    columns of us-035a make no table a reader trusts."""
+def test_tables_where_the_truth_has_none_are_counted(icdar):
+    """Relations of our tables overlapping no truth table are reported apart, and counted as false."""
     documents, summary = icdar
-    multipage = documents["icdar_us-018_multipage_stats.pdf"]
-    assert multipage["status"] == "compared" and multipage["precision"] >= 0.9, multipage
-    assert documents["icdar_us-035a_snaking_columns.pdf"]["status"] == "no ruled table"
-    assert summary["documents_without_ruled_table"] == 1
+    assert summary["stray_relations"] == sum(d["stray_relations"] for d in documents.values())
+    assert all(d["relations_ours"] >= d["stray_relations"] for d in documents.values())
 
 
 @needs_shared()
@@ -138,4 +141,5 @@ def test_runnable_module_writes_the_report(tmp_path, capsys):
     assert counts == (3, 1, 1, 1)
     assert grids["cell_agreement"] == 1.0
     assert "_score" not in json.dumps(report)
-    assert "overall, ruled documents" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "mean F1 over files" in printed and "micro-averaged, ruled documents" in printed

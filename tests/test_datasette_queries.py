@@ -16,10 +16,10 @@ import yaml
 
 METADATA = Path(__file__).resolve().parents[1] / "councilplans" / "datasette.yaml"
 DESCRIBED = ["v_actions", "v_measures", "v_action_links", "v_slippage", "v_measure_series", "v_documents", "documents",
-             "ingest_errors"]
+             "ingest_errors", "v_table_cells", "tables"]
 PARAMETERS = {"theme": "school improvement", "lead": "Director of Children", "words": "looked after"}
 MUST_RETURN_ROWS = ["actions_on_a_theme", "deadline_slippage", "rag_trend", "actions_of_a_lead",
-                    "red_amber_past_deadline", "kpi_series", "search"]
+                    "red_amber_past_deadline", "kpi_series", "search", "cells_of_unread_tables"]
 
 
 def database_metadata() -> dict:

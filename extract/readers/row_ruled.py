@@ -18,7 +18,7 @@ from ..page_view import PageView
 from ..records import BBox, ExtractedTable
 from .cells import build_table
 from .gutters import (GUTTERS, GutterSettings, centre_x, centre_y, gutters, has_columns, joined_neighbours,
-                      same_columns, with_bullets_joined)
+                      phrases, same_columns, with_bullets_joined)
 
 NAME = "row_ruled"
 
@@ -32,6 +32,10 @@ class RowRuledSettings:
     covers: float = 0.8  # share of a column's width a rule must cover to bound a row in that column
     min_gap: float = 4.0  # points: an empty band narrower than this is a double rule, not a gap
     min_rule_height: float = 10.0  # points: shorter vertical strokes are glyph parts or ticks
+    join_gap: float = 3.0  # points: collinear strokes this close are one rule drawn in pieces (one per cell)
+    record_lines: int = 4  # a body band of at least this many lines may hold one record per line
+    record_share: float = 0.8  # of a band's lines that must fill (nearly) every column to be records
+    line_tolerance: float = 2.5  # points: words whose tops differ by less are on one line
     gutters: GutterSettings = field(default=GUTTERS)
 
 
@@ -40,8 +44,22 @@ SETTINGS = RowRuledSettings()
 
 def read_tables(view: PageView, taken: list[BBox], settings: RowRuledSettings = SETTINGS) -> list[ExtractedTable]:
     """Every row-ruled table on the page outside the boxes other readers took."""
-    h_edges = [e for e in view.edges if e["orientation"] == "h"]
+    h_edges = joined_rules([e for e in view.edges if e["orientation"] == "h"], settings)
     return [build_table(view, boxes, NAME) for boxes in open_table_boxes(view.width, h_edges, view.words, taken, settings)]
+
+
+def joined_rules(h_edges: list[dict], settings: RowRuledSettings = SETTINGS) -> list[dict]:
+    """Collinear horizontal strokes meeting end to end joined into one rule: many writers draw a row's
+    rule as one stroke per cell."""
+    out: list[dict] = []
+    for e in sorted(h_edges, key=lambda e: (round(e["top"] / settings.same_y), e["x0"])):
+        last = out[-1] if out else None
+        if last is not None and abs(last["top"] - e["top"]) <= settings.same_y \
+                and e["x0"] - last["x1"] <= settings.join_gap:
+            out[-1] = dict(last, x1=max(last["x1"], e["x1"]))
+        else:
+            out.append(dict(e))
+    return out
 
 
 def open_table_boxes(page_width: float, h_edges: list[dict], words: list[dict], ruled: list[BBox],
@@ -77,7 +95,71 @@ def table_cells(x0: float, x1: float, ys: list[float], h_edges: list[dict], word
         return []  # headings over nothing, or over one column of text: not a table to read
     edges = [e for e in h_edges if e["x1"] > x0 and e["x0"] < x1
              and ys[0] - settings.same_y <= e["top"] <= ys[-1] + settings.same_y]
+    records = record_rules(x0, x1, ys, inside, separators, settings)
+    if records:  # one record per line: the lines vote on the gutters, so a heading across columns is outvoted
+        finer = under_headings(gutters_between(x0, x1, sorted(ys + [r["top"] for r in records]), inside, settings),
+                               separators, [w for w in inside if centre_y(w) < ys[1]], settings)
+        again = record_rules(x0, x1, ys, inside, finer, settings) if len(finer) > len(separators) else []
+        if again:
+            separators, records = finer, again
+    edges += records
     return cell_boxes(list(zip([x0, *separators], [*separators, x1])), edges, inside, settings)
+
+
+def record_rules(x0: float, x1: float, ys: list[float], words: list[dict], separators: list[float],
+                 settings: RowRuledSettings) -> list[dict]:
+    """Rules between the lines of a body holding one record per line: a table ruled above and under its
+    header and under its last row only (a statistics table), whose rows are its lines. Only when the
+    body is one band of text, whose first column is labelled on (nearly) every line and (nearly) every column
+    holds text on those lines; the rows of a plan table, a ref on their first line only, stay whole."""
+    body = [(top, bottom) for top, bottom in zip(ys[1:], ys[2:])
+            if any(top <= centre_y(w) <= bottom for w in words)]
+    if len(body) != 1:
+        return []  # rules between the body's rows: each band is a row, however many lines it holds
+    return band_record_rules(x0, x1, *body[0], words, separators, settings)
+
+
+def under_headings(finer: list[float], separators: list[float], heading: list[dict],
+                   settings: RowRuledSettings) -> list[float]:
+    """The separators the lines find, less those a column heading runs across ('Age' over '40 years':
+    a word space the lines keep apart is no column boundary). A heading line of far fewer phrases
+    than columns ('Actual', 'Projected' over their years) spans columns: it vetoes nothing."""
+    near = 2 * settings.gutters.min_gutter
+    columns = len(finer) + 1
+    headings = [w for line in text_lines(heading, settings) if 2 * phrases(line, settings.gutters) >= columns
+                for w in line]
+    return [s for s in finer if any(abs(s - t) <= near for t in separators)
+            or not any(w["x0"] < s < w["x1"] for w in headings)]
+
+
+def band_record_rules(x0: float, x1: float, top: float, bottom: float, words: list[dict], separators: list[float],
+                      settings: RowRuledSettings) -> list[dict]:
+    """Rules between the lines of one body band, when each of its lines is a record."""
+    lines = text_lines([w for w in words if top <= centre_y(w) <= bottom], settings)
+    if len(lines) < settings.record_lines:
+        return []
+    edges = [x0, *separators, x1]
+    wanted = max(2, len(edges) - 2)  # every column, or all but one (a blank cell)
+
+    def columns(line: list[dict]) -> set[int]:
+        return {sum(centre_x(w) > s for s in separators) for w in line}
+
+    full = sum(1 for line in lines if 0 in columns(line) and len(columns(line)) >= wanted)
+    if full < settings.record_share * len(lines):
+        return []
+    cuts = [(max(w["bottom"] for w in a) + min(w["top"] for w in b)) / 2 for a, b in zip(lines, lines[1:])]
+    return [{"x0": x0, "x1": x1, "top": y, "bottom": y, "orientation": "h"} for y in cuts]
+
+
+def text_lines(words: list[dict], settings: RowRuledSettings) -> list[list[dict]]:
+    """Words grouped into visual lines by their tops, top to bottom."""
+    lines: list[list[dict]] = []
+    for w in sorted(words, key=lambda w: w["top"]):
+        if lines and abs(lines[-1][0]["top"] - w["top"]) <= settings.line_tolerance:
+            lines[-1].append(w)
+        else:
+            lines.append([w])
+    return lines
 
 
 def gutters_between(x0: float, x1: float, ys: list[float], words: list[dict], settings: RowRuledSettings) -> list[float]:
@@ -141,6 +223,7 @@ def lacks_column_rules(bbox: BBox, n_cols: int, verticals: list[tuple[float, flo
     rules: no rule is drawn between the table's columns, and the gutters in its text show more
     columns than it has. A grid drawn by shading alone (banded cells, no strokes) keeps its table."""
     x0, top, x1, bottom = bbox
+    h_edges = joined_rules(h_edges, settings)
     if any(x0 + settings.same_edge < x < x1 - settings.same_edge and min(b, bottom) - max(t, top) > settings.min_rule_height
            for x, t, b in verticals):
         return False

@@ -11,10 +11,11 @@ from dataclasses import dataclass
 
 from pdfplumber.table import cells_to_tables, edges_to_intersections, intersections_to_cells, merge_edges
 
-from ..grid import GRID_TOLERANCE
+from ..grid import GRID_TOLERANCE, grid_positions, index_of
 from ..page_view import PageView
 from ..records import ExtractedTable
 from .cells import build_table
+from .gutters import GUTTERS, centre_x
 from .row_ruled import lacks_column_rules
 
 NAME = "ruled"
@@ -31,6 +32,8 @@ class RuledSettings:
     closed_share: float = 0.9  # of the table's width a rule must cover to close its bottom row
     page_share: float = 0.8  # of the page's area a one-column box must cover to be the page's frame
     held_share: float = 0.5  # of a box's area the tables inside it must cover for it to be their frame
+    word_slack: float = 1.0  # points: a word may pass a column line by this much and still sit in its column
+    split_share: float = 0.5  # of a run-on cell's columns its words must stand in for it to be split
 
 
 SETTINGS = RuledSettings()
@@ -43,7 +46,7 @@ def read_tables(view: PageView, taken: list = (), settings: RuledSettings = SETT
     h_edges = [e for e in view.edges if e["orientation"] == "h"]
     tables = []
     for boxes in ruled_cell_groups(view, settings):
-        table = build_table(view, boxes, NAME)
+        table = build_table(view, split_run_on_cells(view, boxes, settings), NAME)
         if any(overlaps(table.bbox, box) for box in taken):
             continue
         if lacks_column_rules(table.bbox, table.n_cols, view.verticals, h_edges, view.words):
@@ -52,6 +55,46 @@ def read_tables(view: PageView, taken: list = (), settings: RuledSettings = SETT
         tables.append(table)
     grids = [t for t in tables if not is_frame(t, tables, view, settings)]
     return [t for t in grids if not any(o is not t and inside(t.bbox, o.bbox) for o in grids)]
+
+
+def split_run_on_cells(view: PageView, boxes: list[tuple], settings: RuledSettings = SETTINGS) -> list[tuple]:
+    """Cells running across several columns whose words stand in those columns, cut into one cell per
+    column. A row left white between shaded ones (alternating bands, the column rules drawn only in
+    the header) has no edges inside it, so the grid gives it one cell across the table holding every
+    column's text; a banner or a merged cell's phrase runs across the column lines and stays whole."""
+    xs = grid_positions([b[0] for b in boxes] + [b[2] for b in boxes])
+    out = []
+    for box in boxes:
+        c0, c1 = index_of(xs, box[0]), index_of(xs, box[2])
+        columns = stood_in(view.words_in(box), xs[c0:c1 + 1], settings) if c1 - c0 >= 2 else None
+        if columns is None:
+            out.append(box)
+            continue
+        out += [(xs[c], box[1], xs[c + 1], box[3]) for c in range(c0, c1)]
+    return out
+
+
+def stood_in(words: list[dict], xs: list[float], settings: RuledSettings) -> set[int] | None:
+    """The columns (between the lines xs) these words stand in, when each word keeps within one column,
+    words of two columns on one line are a gutter apart, and they fill enough of the columns; else None."""
+    slack = settings.word_slack
+    column_of = []
+    for w in words:
+        inside = [c for c in range(len(xs) - 1) if xs[c] - slack <= w["x0"] and w["x1"] <= xs[c + 1] + slack]
+        if not inside:
+            return None  # a word across a column line: one phrase running over the row
+        column_of.append(min(inside, key=lambda c: abs((xs[c] + xs[c + 1]) / 2 - centre_x(w))))
+    used = set(column_of)
+    if len(used) < 2 or len(used) < settings.split_share * (len(xs) - 1):
+        return None
+    lines: dict[int, list[tuple[dict, int]]] = {}
+    for w, c in zip(words, column_of):
+        lines.setdefault(round(w["top"]), []).append((w, c))
+    for line in lines.values():
+        line.sort(key=lambda pair: pair[0]["x0"])
+        if any(c != d and b["x0"] - a["x1"] < GUTTERS.min_gutter for (a, c), (b, d) in zip(line, line[1:])):
+            return None  # words a space apart either side of a column line: one phrase
+    return used
 
 
 def is_frame(table: ExtractedTable, tables: list[ExtractedTable], view: PageView, settings: RuledSettings) -> bool:
