@@ -7,7 +7,7 @@ from enum import Enum
 
 from pydantic import BaseModel, Field
 
-NORMALISER_VERSION = "0.4.0"  # 0.4.0: vocabulary as data, merged cells, status words, timescale marks, groups
+NORMALISER_VERSION = "0.5.0"  # 0.5.0: KPI cards into measures; 0.4.0: vocabulary as data, merged cells, status words, timescale marks, groups
 
 
 class RagRating(str, Enum):

@@ -30,6 +30,7 @@ class RuledSettings:
     min_cells: int = 2  # one boxed cell is a frame or a text box, not a table
     closed_share: float = 0.9  # of the table's width a rule must cover to close its bottom row
     page_share: float = 0.8  # of the page's area a one-column box must cover to be the page's frame
+    margin_width: float = 12.0  # points: an empty column this narrow down a grid's side is the gap to a panel's edge
 
 
 SETTINGS = RuledSettings()
@@ -42,7 +43,7 @@ def read_tables(view: PageView, taken: list = (), settings: RuledSettings = SETT
     h_edges = [e for e in view.edges if e["orientation"] == "h"]
     tables = []
     for boxes in ruled_cell_groups(view, settings):
-        table = build_table(view, boxes, NAME)
+        table = build_table(view, without_empty_margins(view, boxes, settings), NAME)
         if any(overlaps(table.bbox, box) for box in taken):
             continue
         if lacks_column_rules(table.bbox, table.n_cols, view.verticals, h_edges, view.words):
@@ -60,6 +61,18 @@ def is_frame(table: ExtractedTable, tables: list[ExtractedTable], view: PageView
                         and t.bbox[3] <= bottom + 1 for t in tables)
     page_sized = (x1 - x0) * (bottom - top) >= settings.page_share * view.width * view.height
     return holds_a_table or page_sized and table.n_cols == 1
+
+
+def without_empty_margins(view: PageView, boxes: list[tuple], settings: RuledSettings = SETTINGS) -> list[tuple]:
+    """The cells without an empty one running the whole height of the grid at its left or right: the
+    gap between a panel's side (a white background drawn behind the table) and the table's own."""
+    top, bottom = min(b[1] for b in boxes), max(b[3] for b in boxes)
+    left, right = min(b[0] for b in boxes), max(b[2] for b in boxes)
+    margins = [b for b in boxes if abs(b[1] - top) <= GRID_TOLERANCE and abs(b[3] - bottom) <= GRID_TOLERANCE
+               and (abs(b[0] - left) <= GRID_TOLERANCE or abs(b[2] - right) <= GRID_TOLERANCE)
+               and b[2] - b[0] <= settings.margin_width and not view.words_in(b)]
+    rest = [b for b in boxes if b not in margins]
+    return rest if len(rest) >= 2 and len(margins) < len(boxes) - 1 else boxes
 
 
 def overlaps(a, b) -> bool:
