@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import bisect
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pdfplumber.utils.text import WordExtractor
 
@@ -23,6 +23,8 @@ RULE_GAP = 1.0  # points: letters further apart than this, with a rule between, 
 ALL_OFF_PAGE = 0.99  # share of a page's characters off the page beyond which the page box, not the text, is wrong
 TURN_EPSILON = 0.01  # text-matrix entry below which a letter's x axis has no horizontal part
 SPACE_OVERLAP = 0.5  # share of a space's width lying over a letter for the space to be no word break
+CLOSED_PATH = 1.0  # points: a curve ending this close to where it began is a closed shape (a rounded box, a pill)
+CLIP_SLACK = 0.5  # points: text or a stroke reaching this little into its clipping path is still outside it (rounding)
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,7 @@ class PageView:
     images: list[BBox]
     char_count: int
     source: tuple[str, int] | None = None  # (file path, page number), for a reader that re-parses the file
+    boxes: list[dict] = field(default_factory=list)  # drawn rectangles and closed curves: x0, x1, top, bottom, fill, stroke
 
     def words_in(self, box: BBox, margin: float = 0.0) -> list[dict]:
         """Words whose centre lies inside box (grown by margin points)."""
@@ -84,6 +87,26 @@ def filled_rects(page) -> list[dict]:
         if rgb is not None:
             out.append({"x0": r["x0"], "x1": r["x1"], "top": r["top"], "bottom": r["bottom"], "rgb": rgb})
     return out
+
+
+def drawn_boxes(page) -> list[dict]:
+    """Every drawn rectangle and closed curve (rounded boxes, pills, circles) thicker than a rule, with
+    its fill colour (None when it is only stroked) and whether its outline is stroked."""
+    out = []
+    for shape in [*page.rects, *(c for c in page.curves if closed(c))]:
+        if shape["x1"] - shape["x0"] <= HAIRLINE or shape["bottom"] - shape["top"] <= HAIRLINE:
+            continue
+        fill = to_rgb(shape.get("non_stroking_color")) if shape.get("fill") else None
+        if fill is None and not shape.get("stroke"):
+            continue
+        out.append({"x0": shape["x0"], "x1": shape["x1"], "top": shape["top"], "bottom": shape["bottom"],
+                    "fill": fill, "stroke": bool(shape.get("stroke"))})
+    return out
+
+
+def closed(curve: dict) -> bool:
+    pts = curve.get("pts") or []
+    return len(pts) >= 3 and abs(pts[0][0] - pts[-1][0]) <= CLOSED_PATH and abs(pts[0][1] - pts[-1][1]) <= CLOSED_PATH
 
 
 def overlapping_spaces(chars: list[dict]) -> set[tuple]:
@@ -156,15 +179,97 @@ def off_page_share(page) -> float:
     return outside / len(chars) if chars else 0.0
 
 
+def clipped_away(path: str, page_number: int, mediabox) -> tuple[list[BBox], list[BBox], list[BBox]]:
+    """Boxes (top-left origin) of the text a page paints outside its clipping paths, of the drawings
+    it paints outside them, and of the text it shows: pdfplumber reads every object painted,
+    pdfium knows each one's clipping path. Objects at the page's own level only."""
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as raw
+
+    left, top = float(mediabox[0]), float(mediabox[3])
+    hidden_text: list[BBox] = []
+    hidden_drawing: list[BBox] = []
+    shown_text: list[BBox] = []
+    pdf = pdfium.PdfDocument(path)
+    try:
+        for obj in pdf[page_number - 1].get_objects(max_depth=0):
+            if obj.type not in (raw.FPDF_PAGEOBJ_TEXT, raw.FPDF_PAGEOBJ_PATH):
+                continue
+            x0, y0, x1, y1 = obj.get_bounds()
+            box = (x0 - left, top - y1, x1 - left, top - y0)
+            clip = clip_bounds(raw, obj.raw)
+            outside = clip is not None and (x1 <= clip[0] + CLIP_SLACK or x0 >= clip[2] - CLIP_SLACK
+                                            or y1 <= clip[1] + CLIP_SLACK or y0 >= clip[3] - CLIP_SLACK)
+            if obj.type == raw.FPDF_PAGEOBJ_TEXT:
+                (hidden_text if outside else shown_text).append(box)
+            elif outside:
+                hidden_drawing.append(box)
+    finally:
+        pdf.close()
+    return hidden_text, hidden_drawing, shown_text
+
+
+def clip_bounds(raw, handle) -> tuple[float, float, float, float] | None:
+    """The box (PDF user space) a page object's clipping paths leave open: the intersection of their
+    bounding boxes; None when the object is not clipped."""
+    import ctypes
+
+    clip = raw.FPDFPageObj_GetClipPath(handle)
+    if not clip:
+        return None
+    bounds = None
+    for i in range(raw.FPDFClipPath_CountPaths(clip)):
+        xs, ys = [], []
+        for j in range(raw.FPDFClipPath_CountPathSegments(clip, i)):
+            x, y = ctypes.c_float(), ctypes.c_float()
+            if raw.FPDFPathSegment_GetPoint(raw.FPDFClipPath_GetPathSegment(clip, i, j), x, y):
+                xs.append(x.value)
+                ys.append(y.value)
+        if xs:
+            box = (min(xs), min(ys), max(xs), max(ys))
+            bounds = box if bounds is None else (max(bounds[0], box[0]), max(bounds[1], box[1]),
+                                                 min(bounds[2], box[2]), min(bounds[3], box[3]))
+    return bounds
+
+
+def without_clipped_away(page, path: str):
+    """The page without what its clipping paths hide: some exporters (TextEdit, Word) draw a long
+    table whole on every page and clip it to the page's text area, so that rows shown on the pages
+    before and after lie inside the page box too, under a clip that hides them."""
+    try:
+        hidden_text, hidden_drawing, shown_text = clipped_away(path, page.page_number, page.page_obj.mediabox)
+    except Exception:  # pdfium cannot read what pdfplumber read: keep the page as it is
+        return page
+    if not hidden_text and not hidden_drawing:
+        return page
+
+    def within(o: dict, boxes: list[BBox]) -> bool:
+        x, y = (o["x0"] + o["x1"]) / 2, (o["top"] + o["bottom"]) / 2
+        return any(b[0] - CLIP_SLACK <= x <= b[2] + CLIP_SLACK and b[1] - CLIP_SLACK <= y <= b[3] + CLIP_SLACK for b in boxes)
+
+    def shown(o: dict) -> bool:
+        if o.get("object_type") == "char":
+            return not within(o, hidden_text) or within(o, shown_text)
+        if o.get("object_type") in ("rect", "line", "curve"):
+            return not any(b[0] - CLIP_SLACK <= o["x0"] and o["x1"] <= b[2] + CLIP_SLACK and b[1] - CLIP_SLACK <= o["top"]
+                           and o["bottom"] <= b[3] + CLIP_SLACK for b in hidden_drawing)
+        return True
+
+    return page.filter(shown)
+
+
 def view_of_pdfplumber(page, path: str | None = None, clip: bool = True) -> PageView:
     """The reader-facing view of a pdfplumber page (already turned upright): what is drawn on the page.
 
     A word processor printing one long table may put the whole table on every page and let the
-    page's edges clip it: text and rules off the page are not part of it. (A broken file whose
-    text all lies off the page keeps it: there is nothing else to read. A page turned upright here
-    is not clipped: its frame is pdfplumber's re-reading, not the page's own box.)"""
+    page's edges, or a clipping path inside them, clip it: text and rules off the page, or outside
+    their clip, are not part of it. (A broken file whose text all lies off the page keeps it: there
+    is nothing else to read. A page turned upright here is not clipped: its frame is pdfplumber's
+    re-reading, not the page's own box.)"""
     if clip and 0 < off_page_share(page) < ALL_OFF_PAGE:
         page = page.crop(page.bbox)
+        if path:
+            page = without_clipped_away(page, path)
     fake = overlapping_spaces(page.chars)
     if fake:
         page = page.filter(lambda o: o.get("object_type") != "char" or (o["x0"], o["top"], o["x1"]) not in fake)
@@ -179,5 +284,5 @@ def view_of_pdfplumber(page, path: str | None = None, clip: bool = True) -> Page
         words=words, edges=[e for e in page.edges if e["orientation"] in ("h", "v")],
         verticals=drawn_verticals(page), fills=filled_rects(page),
         images=[(im["x0"], im["top"], im["x1"], im["bottom"]) for im in page.images],
-        char_count=len(page.chars), source=(path, page.page_number) if path else None,
+        char_count=len(page.chars), source=(path, page.page_number) if path else None, boxes=drawn_boxes(page),
     )

@@ -26,7 +26,8 @@ PERIOD_RE = re.compile(
     rf"(?P<label>(?:(?P<m1>{MONTH_NAME})\s+)?(?P<y1>(?:19|20)\d\d)\s*(?:/|–|-|to)\s*(?:(?P<m2>{MONTH_NAME})\s+)?(?P<y2>(?:19|20)?\d\d))(?!\d)")
 TITLE_WRAP_WORDS = 6  # a capitals line this short under a capitals title is the rest of the title
 MONTH_PERIOD_RE = re.compile(MONTH_NAME, re.I)
-STATUS_HEADER_RE = re.compile(r"(?:end of|end|as at|as of|\(|to|at)\s*" + MONTH_YEAR_RE.pattern, re.I)
+STATUS_HEADER_RE = re.compile(r"(?:end of|end|as at|as of|\(|to|at)\s*(?:(?P<day>\d{1,2})(?:st|nd|rd|th)?\s+)?"
+                              + MONTH_YEAR_RE.pattern, re.I)  # 'Position as at 31 December 2016' too
 STATUS_WORDS_RE = re.compile(r"update|progress|as at|as of|position|count|total|status|actual|outturn", re.I)
 COVER_DATE_RE = re.compile(r"(?:\d{1,2}(?:st|nd|rd|th)?\s+)?" + MONTH_NAME + r"\.?\s+(?:\d{1,2},?\s+)?(?:19|20)\d\d", re.I)
 
@@ -125,7 +126,8 @@ def status_as_of(headers: list[str], lines: list[str]) -> date | None:
         m = STATUS_HEADER_RE.search(text)
         if m and STATUS_WORDS_RE.search(text):
             year, month = full_year(m["y"]), month_number(m["m"])
-            return date(year, month, calendar.monthrange(year, month)[1])
+            last = calendar.monthrange(year, month)[1]
+            return date(year, month, min(int(m["day"]), last) if m["day"] and int(m["day"]) else last)
     return None
 
 

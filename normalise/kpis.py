@@ -8,20 +8,29 @@ summary grid counting ratings (`GREEN 2 | AMBER 1 | RED 2`) is not an indicator 
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
+from importlib import resources
+
+import yaml
+
 from extract.records import Cell, ExtractedTable
 
-from .columns import KPI_HEADER_RE, KPI_NAME_RE, ColumnRole, assign_roles, is_kpi_table, period_of, value_kind
+from .columns import (KPI_HEADER_RE, KPI_NAME_RE, ColumnRole, assign_roles, is_kpi_table, period_of, role_of_header,
+                      value_kind)
 from .grid import cells_covering, flat, row_cells
 from .headings import Heading, read_heading
 from .layout import Layout, find_header, reads_as_new_header
 from .numbers import parse_number
-from .rag import rag_from_word, read_rag
+from .rag import rag_from_word, read_rag, status_key
 from .records import Measure, MeasureValue
 from .refs import split_ref
 from .tasks import ALIGN_TOLERANCE, split_items_with_tops
 from .text import clean_text, is_bullet, item_text, join_lines
 from .walk import Walk, prov
 
+CARD_READER = "kpi_card"  # the reader name extract/readers/kpi_cards.py records on its tables
+CARD_REF_RE = re.compile(r"^\S+[.)]\s")  # a card title opening with its ref, set off: '3. Name', '4) Name'
 NOT_VALUES = {ColumnRole.PROGRESS, ColumnRole.NEXT_STEPS, ColumnRole.LEAD, ColumnRole.AGENCY}  # comments, owners
 FIGURES_SHARE = 0.6  # of a figures column's filled cells that must be numbers
 SUMMARY_SHARE = 0.5  # of a header row's cells that are rating words, for a count grid of ratings
@@ -62,29 +71,52 @@ class KpiTables:
         self.header: list[str] | None = None
 
     def card(self, table: ExtractedTable) -> bool:
-        """A KPI card read by the card reader: title, rating box and labelled values."""
-        if table.reader != "kpi_card":
+        """A KPI card read by the card reader (extract/readers/kpi_cards.py): ref badge | title, then
+        the rating box and the direction arrow, then label | value rows."""
+        if table.reader != CARD_READER:
             return False
-        cells = {c.row: c for c in table.cells if c.col == 0}
-        values = [c for c in table.cells if c.col == 1]
-        title = cells.get(0)
-        if title is None or not title.text.strip():
+        grid = table.grid()
+        badge, title = grid[0]
+        name = clean_text(title.text) if title else None
+        if not name:
             return False
-        ref, _, name = split_ref(clean_text(title.text) or "")
+        self.w.table_read()
+        ref = clean_text(badge.text) if badge else None
+        printed, _, rest = split_ref(name)
+        if ref is None and printed and rest and (CARD_REF_RE.match(name) or "." in printed):
+            ref, name = printed, rest  # '1.2 Name', '3. Name', '4) Name'; not '30 workshops delivered'.
         measure = Measure(ref=ref, priority_ref=self.w.priority_ref, name=name, page=table.page)
-        for label_cell in (c for c in table.cells if c.col == 0 and c.row > 0):
-            value_cell = next((v for v in values if v.row == label_cell.row), None)
-            label, raw = flat(label_cell), clean_text(value_cell.text) if value_cell else None
-            if not raw:
+        rating: tuple = (None, None, None, None)
+        for label_cell, value_cell in grid[1:]:
+            if value_cell is None:
+                continue  # the card's other text: chart labels, notes
+            raw = clean_text(value_cell.text)
+            if label_cell is None:  # a mark: the rating box, or the direction of travel
+                if raw and card_direction(raw):
+                    measure.direction = measure.direction or raw
+                elif rating[0] is None:
+                    rating = read_rag([value_cell], self.w.legends.ratings)
                 continue
-            if label.lower() in ("rating", "rag", "status"):
-                measure.rag, _, _, measure.status_raw = read_rag([value_cell], self.w.legends.ratings)
-            elif label.lower() in ("direction", "direction of travel", "dot", "trend"):
-                measure.direction = raw
-            else:
-                measure.values.append(MeasureValue(column_label=label, value_raw=raw, value_num=parse_number(raw),
-                                                   period_label=period_of(label), value_kind=value_kind(label),
-                                                   provenance=prov(value_cell, table.page)))
+            label = clean_text(label_cell.text.rstrip().rstrip(":")) or ""
+            if not raw or not label:
+                continue
+            role = role_of_header(label)
+            if role == ColumnRole.RAG and value_kind(label) != "baseline":
+                if rating[0] is None or not rating[3]:
+                    found = read_rag([value_cell], self.w.legends.ratings)
+                    rating = found if found[0] or rating[0] is None else rating
+                continue
+            if role == ColumnRole.DIRECTION:
+                measure.direction = measure.direction or raw
+                continue
+            if role in NOT_VALUES and parse_number(raw) is None:
+                continue  # a comment or an owner, not a figure
+            measure.values.append(MeasureValue(column_label=label, value_raw=raw, value_num=parse_number(raw),
+                                               period_label=period_of(label), value_kind=value_kind(label),
+                                               provenance=prov(value_cell, table.page)))
+        measure.rag, _, conflict, measure.status_raw = rating
+        if conflict:
+            self.w.rating_conflicts.append(f"page {table.page}, {name[:60]}: {conflict}")
         self.w.measures.append(measure)
         return True
 
@@ -169,6 +201,17 @@ class KpiTables:
                 column_label=label, value_raw=raw, value_num=parse_number(raw),
                 period_label=period_of(label), value_kind=value_kind(label), provenance=prov(cell, page)))
         self.w.measures.append(measure)
+
+
+@lru_cache(maxsize=1)
+def card_directions() -> dict[str, str]:
+    data = yaml.safe_load(resources.files("normalise").joinpath("data/kpi_cards.yaml").read_text())
+    return {status_key(w): d for d, words in data["directions"].items() for w in words}
+
+
+def card_direction(text: str) -> str | None:
+    """'up', 'down' or 'same' for an arrow or a direction word printed alone on a card."""
+    return card_directions().get(status_key(text))
 
 
 def indicator_names(cell: Cell) -> list[tuple[str, tuple[float, float]]]:

@@ -66,6 +66,9 @@ def normalise_document(doc: ExtractedDocument) -> PlanDocument:
     if conflicts:
         plan.warnings.append(f"{len(conflicts)} rating(s) where the word and the fill colour disagree "
                              f"(word kept; see actions.rag_conflict), first on page {conflicts[0].page}")
+    if walk.rating_conflicts:
+        plan.warnings.append(f"{len(walk.rating_conflicts)} KPI rating(s) where the word and the fill colour disagree "
+                             f"(word kept), first: {walk.rating_conflicts[0]}")
     if not plan.actions and not plan.measures:
         plan.warnings.append(
             f"no known action or KPI layout found; kept {len(plan.generic_tables)} table(s) as generic rows"

@@ -9,7 +9,7 @@ NUMBER_WORDS = {
     "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12",
 }
 FLAG_RE = re.compile(r"\s*[\(\[]\s*([A-Z]{2,6})\s*[\)\]]")
-NUMERIC_REF_RE = re.compile(r"^(?P<ref>\d{1,2}(?:\.\d{1,2}){0,3})\.?(?=\s|$)")
+NUMERIC_REF_RE = re.compile(r"^(?P<ref>\d{1,2}(?:\.\d{1,2}){0,3})\.?(?=\s|$)(?!\s+[x×]\s)")  # '2 x Action learning': a count
 LETTER_REF_RE = re.compile(r"^\(?(?P<ref>[a-z]{1,2}|[A-Z])(?:\)|\.)(?=\s|$)")
 PRIORITY_HEADING_RE = re.compile(
     r"^(?:priority(?:\s+outcome)?|outcome|area of focus|theme|objective)\s*(?:[:\-–]\s*(?=\d))?"

@@ -52,6 +52,7 @@ class Walk:
     last: ActionRecord | None = None  # the record a row cut by a page break continues
     pending: tuple[Heading, int, TextLine] | None = None  # a numbered heading line, until a table under it is read
     seq_of: dict[int, int] = field(default_factory=dict)  # id(record) -> its position in actions
+    rating_conflicts: list[str] = field(default_factory=list)  # indicators whose rating word and fill disagree
 
     @property
     def priority_ref(self) -> str | None:

@@ -3,19 +3,20 @@
 Each reader is a module with a frozen settings dataclass (named tolerances, in points, with
 their reasons) and one entry point, `read_tables(view, taken, settings) -> list[ExtractedTable]`,
 reading a `PageView` and leaving alone the boxes earlier readers `taken`. They run from the
-strongest evidence to the weakest — a grid of shading whose text shows more columns than its
-cells, strokes on four sides of every cell, then rules between rows only — and each table
-records the reader that found it.
+strongest evidence to the weakest — a drawn box holding an indicator's title with its rating box
+or labelled figures (a KPI card), a grid of shading whose text shows more columns than its cells,
+strokes on four sides of every cell, rules between rows only, then the alignment of the text
+alone — and each table records the reader that found it.
 """
 
 from __future__ import annotations
 
 from ..page_view import PageView
 from ..records import ExtractedTable
-from . import aligned, banded, row_ruled, ruled
+from . import aligned, banded, kpi_cards, row_ruled, ruled
 
-READERS = (banded, ruled, row_ruled, aligned)  # strongest evidence first: fills hiding columns, strokes, rules
-# between rows, the alignment of the text alone
+READERS = (kpi_cards, banded, ruled, row_ruled, aligned)  # strongest evidence first: cards, fills hiding columns,
+# strokes, rules between rows, the alignment of the text alone
 
 
 def read_page_tables(view: PageView) -> list[ExtractedTable]:

@@ -17,7 +17,7 @@ from ..records import BBox, ExtractedTable
 from .cells import build_table
 from .gutters import centre_x, centre_y, has_columns, with_bullets_joined
 from .row_ruled import SETTINGS as ROW_RULED, RowRuledSettings, gutters_between, table_cells
-from .ruled import SETTINGS as RULED, ruled_cell_groups
+from .ruled import SETTINGS as RULED, overlaps, ruled_cell_groups
 
 NAME = "banded"
 
@@ -38,7 +38,7 @@ def read_tables(view: PageView, taken: list[BBox], settings: BandedSettings = SE
     out = []
     for boxes in ruled_cell_groups(view, RULED):
         box = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
-        if stroked(view, box, settings) or not hides_columns(view, box, boxes, settings):
+        if any(overlaps(box, t) for t in taken) or stroked(view, box, settings) or not hides_columns(view, box, boxes, settings):
             continue
         x0, top, x1, bottom = box
         ys = [y for y in grid_positions([b[1] for b in boxes] + [b[3] for b in boxes])

@@ -34,6 +34,7 @@ class RuledSettings:
     held_share: float = 0.5  # of a box's area the tables inside it must cover for it to be their frame
     word_slack: float = 1.0  # points: a word may pass a column line by this much and still sit in its column
     split_share: float = 0.5  # of a run-on cell's columns its words must stand in for it to be split
+    margin_width: float = 12.0  # points: an empty column this narrow down a grid's side is the gap to a panel's edge
 
 
 SETTINGS = RuledSettings()
@@ -46,7 +47,7 @@ def read_tables(view: PageView, taken: list = (), settings: RuledSettings = SETT
     h_edges = [e for e in view.edges if e["orientation"] == "h"]
     tables = []
     for boxes in ruled_cell_groups(view, settings):
-        table = build_table(view, split_run_on_cells(view, boxes, settings), NAME)
+        table = build_table(view, split_run_on_cells(view, without_empty_margins(view, boxes, settings), settings), NAME)
         if any(overlaps(table.bbox, box) for box in taken):
             continue
         if lacks_column_rules(table.bbox, table.n_cols, view.verticals, h_edges, view.words):
@@ -113,6 +114,18 @@ def inside(inner, outer, margin: float = 1.0) -> bool:
 
 def area(box) -> float:
     return (box[2] - box[0]) * (box[3] - box[1])
+
+
+def without_empty_margins(view: PageView, boxes: list[tuple], settings: RuledSettings = SETTINGS) -> list[tuple]:
+    """The cells without an empty one running the whole height of the grid at its left or right: the
+    gap between a panel's side (a white background drawn behind the table) and the table's own."""
+    top, bottom = min(b[1] for b in boxes), max(b[3] for b in boxes)
+    left, right = min(b[0] for b in boxes), max(b[2] for b in boxes)
+    margins = [b for b in boxes if abs(b[1] - top) <= GRID_TOLERANCE and abs(b[3] - bottom) <= GRID_TOLERANCE
+               and (abs(b[0] - left) <= GRID_TOLERANCE or abs(b[2] - right) <= GRID_TOLERANCE)
+               and b[2] - b[0] <= settings.margin_width and not view.words_in(b)]
+    rest = [b for b in boxes if b not in margins]
+    return rest if len(rest) >= 2 and len(margins) < len(boxes) - 1 else boxes
 
 
 def overlaps(a, b) -> bool:
