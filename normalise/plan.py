@@ -7,7 +7,7 @@ from extract.records import ExtractedDocument
 from .document import cover_date, read_facts, status_as_of
 from .grid import flat, row_cells
 from .legends import read_legends
-from .records import Measure, PlanDocument
+from .records import PlanDocument
 from .review import flag_low_confidence
 from .walk import Walk, assemble, recurring_labels
 
@@ -21,31 +21,6 @@ def reported_at(doc: ExtractedDocument, walk: Walk):
     return said or (cover_date(doc) if reports else None)
 
 
-BREAK_ROWS = 3  # indicators at the foot of one page and the head of the next compared for repeats
-
-
-def without_page_break_repeats(measures: list[Measure]) -> list[Measure]:
-    """Indicators printed twice across a page break, kept once. A word processor printing one long
-    table may draw its rows beyond the page and let the printer's margin clip them: the text layer
-    then holds the row cut by the break on both pages, whole or in part (its head above the break,
-    its tail below), with the same values. The fullest copy stays."""
-    dropped: set[int] = set()
-    for page in sorted({m.page for m in measures if m.page}):
-        foot = [m for m in measures if m.page == page][-BREAK_ROWS:]
-        head = [m for m in measures if m.page == page + 1][:BREAK_ROWS]
-        for a in foot:
-            for b in head:
-                if id(a) in dropped or id(b) in dropped or values_of(a) != values_of(b):
-                    continue
-                if b.name in a.name or a.name in b.name:
-                    dropped.add(id(b) if len(b.name) <= len(a.name) else id(a))
-    return [m for m in measures if id(m) not in dropped]
-
-
-def values_of(measure: Measure) -> list[tuple[str, str]]:
-    return [(v.column_label, v.value_raw) for v in measure.values]
-
-
 def normalise_document(doc: ExtractedDocument) -> PlanDocument:
     """Pure function of the extracted document: same input, same records."""
     facts = read_facts(doc)
@@ -57,7 +32,7 @@ def normalise_document(doc: ExtractedDocument) -> PlanDocument:
         plan_period_label=facts.period_label, period_start=facts.period_start, period_end=facts.period_end,
         status_as_of=reported_at(doc, walk),
         table_columns=walk.table_columns, priorities=walk.priorities, actions=walk.actions,
-        measures=without_page_break_repeats(walk.measures), generic_tables=walk.generic, tables=doc.tables,
+        measures=walk.measures, generic_tables=walk.generic, tables=doc.tables,
         extractor_version=doc.extractor_version,
         warnings=list(doc.warnings),
     )

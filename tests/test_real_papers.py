@@ -264,8 +264,9 @@ def test_heading_wider_than_its_figures_keeps_its_column():
 
 @needs_real_dev
 def test_rows_printed_on_both_sides_of_a_page_break_count_once(real_dev_db):
-    """A table drawn past the page and clipped by the printer's margin repeats the row cut by each
-    break on both pages: each target is one indicator (Bristol: 8 on the page images)."""
+    """A table drawn past the page and clipped to the printer's margin holds the row cut by each
+    break on both pages' text layers: what a page's clipping path hides is not read, so each target
+    is one indicator (Bristol: 8 on the page images)."""
     rows = db_rows(real_dev_db, "SELECT name, value_raw FROM v_measures WHERE document = :d ORDER BY page",
                    d="uk_bristol_bswn_funding_kpi_report_2023.pdf")
     assert [r["value_raw"] for r in rows] == ["1,017", "249", "575", "7", "4", "24", "2"]
