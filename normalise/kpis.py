@@ -23,7 +23,7 @@ from .headings import Heading, read_heading
 from .layout import Layout, find_header, reads_as_new_header
 from .numbers import parse_number
 from .rag import rag_from_word, read_rag, status_key
-from .records import Measure, MeasureValue
+from .records import Measure, MeasureValue, RagRating
 from .refs import split_ref
 from .tasks import ALIGN_TOLERANCE, split_items_with_tops
 from .text import clean_text, is_bullet, item_text, join_lines
@@ -86,6 +86,7 @@ class KpiTables:
         if ref is None and printed and rest and (CARD_REF_RE.match(name) or "." in printed):
             ref, name = printed, rest  # '1.2 Name', '3. Name', '4) Name'; not '30 workshops delivered'.
         measure = Measure(ref=ref, priority_ref=self.w.priority_ref, name=name, page=table.page)
+        legend = card_vocabulary()["ratings"] | self.w.legends.ratings  # the document's own legend wins
         rating: tuple = (None, None, None, None)
         for label_cell, value_cell in grid[1:]:
             if value_cell is None:
@@ -95,7 +96,7 @@ class KpiTables:
                 if raw and card_direction(raw):
                     measure.direction = measure.direction or raw
                 elif rating[0] is None:
-                    rating = read_rag([value_cell], self.w.legends.ratings)
+                    rating = read_rag([value_cell], legend)
                 continue
             label = clean_text(label_cell.text.rstrip().rstrip(":")) or ""
             if not raw or not label:
@@ -103,7 +104,7 @@ class KpiTables:
             role = role_of_header(label)
             if role == ColumnRole.RAG and value_kind(label) != "baseline":
                 if rating[0] is None or not rating[3]:
-                    found = read_rag([value_cell], self.w.legends.ratings)
+                    found = read_rag([value_cell], legend)
                     rating = found if found[0] or rating[0] is None else rating
                 continue
             if role == ColumnRole.DIRECTION:
@@ -204,14 +205,15 @@ class KpiTables:
 
 
 @lru_cache(maxsize=1)
-def card_directions() -> dict[str, str]:
+def card_vocabulary() -> dict:
     data = yaml.safe_load(resources.files("normalise").joinpath("data/kpi_cards.yaml").read_text())
-    return {status_key(w): d for d, words in data["directions"].items() for w in words}
+    return {"directions": {status_key(w): d for d, words in data["directions"].items() for w in words},
+            "ratings": {status_key(w): RagRating(r) for w, r in data["card_ratings"].items()}}
 
 
 def card_direction(text: str) -> str | None:
     """'up', 'down' or 'same' for an arrow or a direction word printed alone on a card."""
-    return card_directions().get(status_key(text))
+    return card_vocabulary()["directions"].get(status_key(text))
 
 
 def indicator_names(cell: Cell) -> list[tuple[str, tuple[float, float]]]:

@@ -219,3 +219,110 @@ def test_cards_of_another_hand_square_boxes_dots_grids_and_charts(reportlab_card
          "values": {"Latest": "4.2%", "Target": "4%", "Previous": "Green"}, "rag": "Amber", "direction": None,
          "status": "Within tolerance"},
     ]
+
+
+def ruled_grid(c, x, y, widths, heights, fills=None):
+    """Rules (lines, no boxes) around and between cells; top-left corner at (x, y), top-down; fills:
+    {(row, col): rgb} shading cells, a cell spanning the grid's width where its row has one width."""
+    from reportlab.lib.colors import Color
+
+    page_h = 842
+    c.setLineWidth(0.5)
+    c.setStrokeColor(Color(0, 0, 0))
+    total = sum(widths[0])
+    top = page_h - y
+    for r, h in enumerate(heights):
+        left = x
+        for col, w in enumerate(widths[r]):
+            if fills and (r, col) in fills:
+                c.setFillColor(Color(*fills[(r, col)]))
+                c.rect(left, top - h, w, h, stroke=0, fill=1)
+            left += w
+        top -= h
+    top = page_h - y
+    c.line(x, top, x + total, top)
+    for r, h in enumerate(heights):
+        left = x
+        for w in widths[r][:-1]:
+            left += w
+            c.line(left, top, left, top - h)
+        top -= h
+        c.line(x, top, x + total, top)
+    c.line(x, page_h - y, x, top)
+    c.line(x + total, page_h - y, x + total, top)
+
+
+@pytest.fixture(scope="module")
+def framed_cards(tmp_path_factory):
+    """Cards a word processor draws as small ruled tables: a title row across, the rating a shaded cell."""
+    from reportlab.lib.colors import Color
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path_factory.mktemp("framed") / "corporate-kpis-q2.pdf"
+    c = canvas.Canvas(str(path), pagesize=(595, 842))
+    text = c.drawString
+    c.setFont("Helvetica-Bold", 14)
+    text(40, 800, "Corporate Performance Report: Quarter 2")
+    # a card: title across, then a shaded rating cell beside a cell of labelled values
+    ruled_grid(c, 40, 70, [[500], [70, 430]], [22, 30], fills={(1, 0): RAG["green"]})
+    c.setFont("Helvetica-Bold", 9)
+    text(46, 842 - 85, "CP1 Percentage of invoices paid within 30 days")
+    c.setFont("Helvetica-Bold", 9)
+    text(68, 842 - 112, "G")
+    c.setFont("Helvetica", 8)
+    text(118, 842 - 112, "Latest: 95%")
+    text(200, 842 - 112, "Target: 92%")
+    text(282, 842 - 112, "Previous: Amber")
+    # a card as rows of heading | value, its rating a cell saying Amber
+    ruled_grid(c, 40, 130, [[500], [150, 350], [150, 350], [150, 350]], [22, 18, 18, 18],
+               fills={(1, 1): RAG["amber"]})
+    c.setFont("Helvetica-Bold", 9)
+    text(46, 842 - 145, "CP2 Working days lost to sickness per employee")
+    c.setFont("Helvetica", 8)
+    for i, (head, value) in enumerate((("Status", "Amber"), ("Target", "8.5 days"), ("Actual", "9.1 days"))):
+        text(46, 842 - 164 - i * 18, head)
+        text(196, 842 - 164 - i * 18, value)
+    # an ordinary KPI table with a rating column: a table, not cards
+    ruled_grid(c, 40, 250, [[200, 100, 100, 100]] * 3, [18, 18, 18],
+               fills={(1, 3): RAG["red"], (2, 3): RAG["green"]})
+    c.setFont("Helvetica-Bold", 8)
+    for col, head in enumerate(("Performance indicator", "Target", "Actual", "RAG")):
+        text(46 + [0, 200, 300, 400][col], 842 - 262, head)
+    c.setFont("Helvetica", 8)
+    for r, row in enumerate((("Council tax collected", "97%", "95.2%", "Red"),
+                             ("Business rates collected", "98%", "98.4%", "Green"))):
+        for col, value in enumerate(row):
+            text(46 + [0, 200, 300, 400][col], 842 - 280 - r * 18, value)
+    # a page of cards in a grid of rules: each cell holds one card with its rating pill
+    ruled_grid(c, 40, 330, [[250, 250]], [90])
+    for i, (name, word, values) in enumerate((("Calls answered within 60 seconds", "RED", "Latest: 71%   Target: 80%"),
+                                              ("Complaints answered on time", "GREEN", "Latest: 93%   Target: 90%"))):
+        x = 40 + i * 250
+        c.setFont("Helvetica-Bold", 9)
+        text(x + 8, 842 - 346, name)
+        c.setFillColor(Color(*RAG[word.lower()]))
+        c.roundRect(x + 8, 842 - 385, 60, 18, 4, stroke=0, fill=1)
+        c.setFillColor(Color(1, 1, 1))
+        text(x + 16, 842 - 379, word)
+        c.setFillColor(Color(0, 0, 0))
+        c.setFont("Helvetica", 8)
+        text(x + 8, 842 - 408, values)
+    c.showPage()
+    c.save()
+    return path
+
+
+def test_cards_framed_by_rules_and_a_grid_of_cards(framed_cards):
+    doc = extract_document(framed_cards)
+    assert [t.reader for t in doc.tables] == ["kpi_card", "kpi_card", "ruled", "kpi_card", "kpi_card"]
+    measures = normalise_document(doc).measures
+    assert [as_expected(m) for m in measures] == [
+        {"name": "CP1 Percentage of invoices paid within 30 days",
+         "values": {"Latest": "95%", "Target": "92%", "Previous": "Amber"}, "rag": "Green"},
+        {"name": "CP2 Working days lost to sickness per employee",
+         "values": {"Target": "8.5 days", "Actual": "9.1 days"}, "rag": "Amber"},
+        {"name": "Council tax collected", "values": {"Target": "97%", "Actual": "95.2%"}, "rag": "Red"},
+        {"name": "Business rates collected", "values": {"Target": "98%", "Actual": "98.4%"}, "rag": "Green"},
+        {"name": "Calls answered within 60 seconds", "values": {"Latest": "71%", "Target": "80%"}, "rag": "Red"},
+        {"name": "Complaints answered on time", "values": {"Latest": "93%", "Target": "90%"}, "rag": "Green"},
+    ]

@@ -1,15 +1,21 @@
 """KPI cards: one drawn box per indicator holding its title, a rating box (a word and/or a fill
 colour), often a chart and a direction arrow, and its values: labelled in a line
-(`Latest: 85%  Target: 90%  Previous: Amber`) or as a small grid of headings over values
-(`2016/17 outturn | 2017/18 target`).
+(`Latest: 85%  Target: 90%  Previous: Amber`), as a small grid of headings over values
+(`2016/17 outturn | 2017/18 target`), or set beside their headings (`Target   90%`).
 
-A card is recognised by what it holds, not by where it sits or what it says: a box (a rectangle or
-a rounded box, stroked or shaded) with a title at its top and either one rating mark or values
-under labels that name figures. The rating mark is a small shaded box standing apart (not a chart
-bar, not a table cell) that says a rating word or nothing, or a line saying only a rating word. A
-box holding cards (a panel, a page background) is no card, and a box inside one (a chart's plot
-area, the rating box, the ref badge) is part of it. A shaded box saying a rating word and a count
-(`GREEN 12`) counts the report's ratings: a summary, never a rating.
+A card is recognised by what it holds, not by where it sits or what it says: a drawn box (a
+rectangle or a rounded box, stroked or shaded) with a title at its top and either one rating mark
+or values under colon labels naming figures. The rating mark is a small box saying only a rating
+word; or a plain mark of a rating colour standing apart (not a chart bar on its axis, not a table
+cell, not an icon, not a legend swatch), with a rating word or nothing beside it; or a line saying
+only a rating word. A box holding cards (a panel, a page background) is no card, and a box inside
+one (a chart's plot area, the rating box, the ref badge) is part of it. A shaded box saying a rating
+word and a count (`GREEN 12`) counts the report's ratings: a summary, never a rating.
+
+Cards drawn with rules instead of boxes (a word processor's small table per indicator, or a grid of
+rules with one card in each cell) are read the same way, their grids found by the ruled reader's
+geometry: a small grid topped by one cell across it (the title), its rating a cell; or a grid each
+of whose cells with text is a card.
 
 The words come from `normalise/data/kpi_cards.yaml` (rating words, direction arrows, value
 headings) and `normalise/data/status.yaml` (status words), read as data.
@@ -35,7 +41,7 @@ import yaml
 
 from ..page_view import NO_FILL, PageView
 from ..records import BBox, Cell, ExtractedTable, TextLine
-from .cells import CELLS, CellSettings, lowest_confidence, words_to_lines
+from .cells import CELLS, CellSettings, cell_fill, lowest_confidence, words_to_lines
 
 NAME = "kpi_card"
 
@@ -62,6 +68,8 @@ class KpiCardSettings:
     max_label_words: int = 4  # words of a label up to its colon ('Stat. neighbours:', 'Direction of travel:')
     min_figures: int = 2  # labelled values naming figures that make a box without a rating mark a card
     grid_max_words: int = 6  # words of a value under a heading in a grid of values
+    frame_max_cells: int = 12  # a card framed by rules is a small grid: title, rating, a few values
+    frame_title_share: float = 0.9  # of a framed card's width its title cell spans
     cells: CellSettings = field(default=CELLS)
 
 
@@ -79,10 +87,9 @@ def vocabulary() -> dict:
     cards = yaml.safe_load(data.joinpath("kpi_cards.yaml").read_text())
     status = yaml.safe_load(data.joinpath("status.yaml").read_text())
     return {
-        "ratings": {key(w) for w in cards["rating_words"]} | {key(w) for w in status},
+        "ratings": {key(w) for w in [*cards["rating_words"], *cards["card_ratings"], *status]},
         "directions": {key(w): d for d, words in cards["directions"].items() for w in words},
         "value_heading": re.compile(cards["value_heading"], re.I),
-        "count": re.compile(cards["count_re"], re.I),
     }
 
 
@@ -236,7 +243,38 @@ def read_tables(view: PageView, taken: list[BBox] = (), settings: KpiCardSetting
         card = read_card(view, box, settings)
         if card is not None:
             cards.append(card)
+    if may_rate(view, settings):
+        cards += framed_cards(view, [*taken, *(c.box for c in cards)], settings)
     return [card_table(view.number, c, settings) for c in sorted(cards, key=lambda c: (c.box[1], c.box[0]))]
+
+
+def may_rate(view: PageView, settings: KpiCardSettings) -> bool:
+    """Some word on the page is a rating word, or some shape has a rating colour: worth looking for
+    cards drawn with rules (the grid finder is the costly part)."""
+    return any(is_rating_word(w["text"]) for w in view.words) or any(
+        b["fill"] is not None and saturation(b["fill"]) >= settings.min_saturation for b in view.boxes) or any(
+        saturation(f["rgb"]) >= settings.min_saturation for f in view.fills)
+
+
+def framed_cards(view: PageView, taken: list[BBox], settings: KpiCardSettings) -> list[Card]:
+    """Cards drawn with rules instead of a box: a grid each of whose cells with text is a card, or a
+    small grid topped by one cell across it (the title), one of its other cells the rating."""
+    from .ruled import SETTINGS as RULED, ruled_cell_groups
+
+    out: list[Card] = []
+    groups = ruled_cell_groups(view, RULED)
+    boxes = [union(cells) for cells in groups]
+    for cells, box in zip(groups, boxes):
+        if any(overlaps(box, t) for t in taken) or area(box) > settings.page_share * view.width * view.height \
+                or any(b != box and inside(b, box, settings.inside) for b in boxes):
+            continue  # a slide's or a page's frame, a frame holding another grid: no card
+        texts = [c for c in cells if any(centre_in(w, c) for w in view.words)]
+        each = [read_card(view, c, settings) for c in texts]
+        if each and all(each):
+            out += each
+        elif len(cells) <= settings.frame_max_cells and (card := read_card(view, box, settings, frame=cells)):
+            out.append(card)
+    return out
 
 
 def card_boxes(view: PageView, taken: list[BBox], settings: KpiCardSettings) -> list[BBox]:
@@ -269,19 +307,35 @@ def shows(shape: dict, view: PageView, settings: KpiCardSettings) -> bool:
                and inside(box, box_of(s), settings.inside) for s in view.boxes)
 
 
-def read_card(view: PageView, box: BBox, settings: KpiCardSettings = SETTINGS) -> Card | None:
-    """The card in a box: its title, rating mark, direction and values; None when the box holds no card."""
+def read_card(view: PageView, box: BBox, settings: KpiCardSettings = SETTINGS,
+              frame: list[BBox] | None = None) -> Card | None:
+    """The card in a box: its title, rating mark, direction and values; None when the box holds no card.
+    A card framed by rules (`frame`: the cells of its grid) has its title in a top cell across it, and
+    its rating may be one of its cells."""
     words = [part for w in view.words if centre_in(w, box) for part in at_label_colon(w)]
     if not words:
         return None
     inner = [b for b in view.boxes
              if inside(box_of(b), box, settings.inside) and not same_box(box_of(b), box, settings.same_box)]
+    title_cell = None
+    if frame is not None:
+        heads = [c for c in frame if abs(c[1] - box[1]) <= settings.same_box]
+        if len(heads) != 1 or heads[0][2] - heads[0][0] < settings.frame_title_share * (box[2] - box[0]):
+            return None
+        title_cell = heads[0]
+        cells = [{"x0": c[0], "top": c[1], "x1": c[2], "bottom": c[3], "fill": cell_fill(c, view.fills), "stroke": True,
+                  "cell": True} for c in frame if c != title_cell]  # a shaded cell may be the rating
+        inner = [b for b in inner if not any(same_box(box_of(b), c, settings.same_box) for c in frame)] + cells
     rating = rating_box(view, inner, words, settings)
     used = {id(w) for w in rating[1]} if rating else set()
     arrows = [w for w in words if id(w) not in used and not w["text"].isalpha() and direction_of(w["text"])][:1]
     used |= {id(w) for w in arrows}
     lines = visual_lines([w for w in words if id(w) not in used], settings)
-    title, body = split_title(lines, settings)
+    if title_cell is not None:
+        title = [ln for ln in lines if all(centre_in(w, title_cell) for w in ln)]
+        body = [ln for ln in lines if not all(centre_in(w, title_cell) for w in ln)]
+    else:
+        title, body = split_title(lines, settings)
     if not title:
         return None
     badge = ref_badge(title[0], inner, settings)
@@ -320,11 +374,12 @@ def rating_box(view: PageView, inner: list[dict], words: list[dict], settings: K
     for shape in inner:
         box = box_of(shape)
         width, tall = box[2] - box[0], box[3] - box[1]
-        if not (settings.rating_min_size <= width <= settings.rating_max_width
+        if not (settings.rating_min_size <= width <= (float("inf") if shape.get("cell") else settings.rating_max_width)
                 and settings.rating_min_size <= tall <= settings.rating_max_height):
-            continue
-        fill = next((s["fill"] for s in inner if s["fill"] is not None and min(s["fill"]) <= NO_FILL
-                     and same_box(box_of(s), box, settings.same_box)), None)
+            continue  # (a cell of a card framed by rules may run the card's width)
+        fill = shape["fill"] if shape["fill"] is not None and min(shape["fill"]) <= NO_FILL else next(
+            (s["fill"] for s in inner if s["fill"] is not None and min(s["fill"]) <= NO_FILL
+             and same_box(box_of(s), box, settings.same_box)), None)
         if any(same_box(box, m[0], settings.same_box) for m in marks):
             continue
         said = sorted((w for w in words if centre_in(w, box)), key=lambda w: (round(w["top"]), w["x0"]))
@@ -332,8 +387,8 @@ def rating_box(view: PageView, inner: list[dict], words: list[dict], settings: K
             if len(said) > settings.rating_max_words or not is_rating_word(text_of(said)):
                 continue  # a count of ratings ('GREEN 12'), a ref badge, a label: no rating
         else:
-            if saturation(fill) < settings.min_saturation or touches_a_rule(view, box, settings) \
-                    or not plain(view, box, settings):
+            if saturation(fill) < settings.min_saturation or not shape.get("cell") and (
+                    touches_a_rule(view, box, settings) or not plain(view, box, settings)):
                 continue  # shading, a bar standing on its chart's axis, a shaded cell of a table, an icon
             said = legend_text(words, box, settings)
             if said and not is_rating_word(text_of(said)):
@@ -491,22 +546,32 @@ FIGURE_RE = re.compile(r"^[<>≤≥~+±-]?[£$€]?\d|^(?:-|–|n/?a|tbc|tbd|new
 
 
 def spaced_values(words: list[dict], settings: KpiCardSettings):
-    """Values set beside their headings without a colon, two or more to a line, parted by wide gaps
-    (`Latest 85%   Target 90%   Previous Amber`). Returns the pairs and the words left over."""
+    """Values set beside their headings without a colon: two or more to a line, parted by wide gaps
+    (`Latest 85%   Target 90%   Previous Amber`), or one to a line with a gap between heading and
+    value (`Target    90%`). Returns the pairs and the words left over."""
     pairs, used = [], set()
     for line in visual_lines(words, settings):
-        found = [split for part in phrases(line, settings) if (split := heading_and_value(part, settings))]
-        if len(found) >= 2:
-            pairs += found
-            used |= {id(w) for label, value in found for w in label + value}
+        parts = phrases(line, settings)
+        found = [split for part in parts if (split := heading_and_value(part, settings))]
+        if len(found) < 2 and len(parts) == 2 and names_a_figure(text_of(parts[0])) \
+                and len(parts[0]) <= settings.max_label_words and opens_like_a_value(parts[1]):
+            found = [(parts[0], parts[1])]  # 'Target     90%': a heading, and its value set apart on its line
+        elif len(found) < 2:
+            continue
+        pairs += found
+        used |= {id(w) for label, value in found for w in label + value}
     return pairs, [w for w in words if id(w) not in used]
+
+
+def opens_like_a_value(words: Line) -> bool:
+    return bool(FIGURE_RE.match(words[0]["text"])) or is_rating_word(text_of(words))
 
 
 def heading_and_value(part: Line, settings: KpiCardSettings) -> tuple[Line, Line] | None:
     """The fewest leading words naming a figure, when what follows them opens like a value."""
     for k in range(1, min(settings.max_label_words, len(part) - 1) + 1):
         label, value = part[:k], part[k:]
-        if names_a_figure(text_of(label)) and (FIGURE_RE.match(value[0]["text"]) or is_rating_word(text_of(value))):
+        if names_a_figure(text_of(label)) and opens_like_a_value(value):
             return label, value
     return None
 
