@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pdfplumber.table import cells_to_tables, edges_to_intersections, intersections_to_cells, merge_edges
 
 from ..grid import GRID_TOLERANCE, grid_positions, index_of
-from ..page_view import PageView
+from ..page_view import HAIRLINE, PageView
 from ..records import ExtractedTable
 from .cells import build_table
 from .gutters import GUTTERS, centre_x
@@ -35,6 +35,8 @@ class RuledSettings:
     word_slack: float = 1.0  # points: a word may pass a column line by this much and still sit in its column
     split_share: float = 0.5  # of a run-on cell's columns its words must stand in for it to be split
     margin_width: float = 12.0  # points: an empty column this narrow down a grid's side is the gap to a panel's edge
+    same_colour: float = 0.02  # 0..1 per RGB channel: fills this close in colour look the same
+    side_slack: float = 0.2  # points: an edge this close to a fill's side is that side
 
 
 SETTINGS = RuledSettings()
@@ -135,13 +137,55 @@ def overlaps(a, b) -> bool:
 def ruled_cell_groups(view: PageView, settings: RuledSettings) -> list[list[tuple]]:
     """Cell boxes of each grid, from the strokes plus a rule where the vertical rules start and stop
     (a row cut by a page break has no rule of its own there)."""
-    edges = [e for e in view.edges if edge_length(e) >= 1] + closing_rules(view, settings)
+    hidden = hidden_sides(view.fills, settings)
+    edges = [e for e in view.edges if edge_length(e) >= 1 and not is_hidden(e, hidden, settings)]
+    edges += closing_rules(view, settings)
     merged = merge_edges(edges, settings.snap_tolerance, settings.snap_tolerance,
                          settings.join_tolerance, settings.join_tolerance)
     merged = [e for e in merged if edge_length(e) >= settings.min_edge_length]
     intersections = edges_to_intersections(merged, settings.intersection_tolerance, settings.intersection_tolerance)
     groups = cells_to_tables(intersections_to_cells(intersections))
     return [[tuple(c) for c in group] for group in groups if len(group) >= settings.min_cells]
+
+
+def hidden_sides(fills: list[dict], settings: RuledSettings = SETTINGS) -> dict[tuple[str, int], list[dict]]:
+    """The sides of fills drawn inside a fill of the same colour (a highlight behind each line of a
+    shaded header cell), by orientation and rounded position: they cannot be seen, so they bound no cell."""
+    def area(f: dict) -> float:
+        return (f["x1"] - f["x0"]) * (f["bottom"] - f["top"])
+
+    def inside(a: dict, b: dict) -> bool:  # a drawn twice is not inside itself; a hairline is a rule, not a highlight
+        return area(b) > area(a) + 1 and min(a["x1"] - a["x0"], a["bottom"] - a["top"]) > HAIRLINE \
+            and b["x0"] <= a["x0"] and a["x1"] <= b["x1"] and b["top"] <= a["top"] and a["bottom"] <= b["bottom"] \
+            and all(abs(p - q) <= settings.same_colour for p, q in zip(a["rgb"], b["rgb"]))
+
+    by_colour: dict[tuple, list[dict]] = {}
+    for f in fills:
+        by_colour.setdefault(tuple(round(c / settings.same_colour) for c in f["rgb"]), []).append(f)
+    sides: dict[tuple[str, int], list[dict]] = {}
+    for f in fills:
+        near = [g for key, group in by_colour.items()
+                if all(abs(k - c / settings.same_colour) <= 1.5 for k, c in zip(key, f["rgb"])) for g in group]
+        if any(inside(f, g) for g in near):
+            for key in (("h", round(f["top"])), ("h", round(f["bottom"])), ("v", round(f["x0"])), ("v", round(f["x1"]))):
+                sides.setdefault(key, []).append(f)
+    return sides
+
+
+def is_hidden(edge: dict, hidden: dict[tuple[str, int], list[dict]], settings: RuledSettings = SETTINGS) -> bool:
+    """A side of a hidden fill, drawn by no stroke."""
+    if edge.get("stroke") or edge.get("object_type") != "rect_edge" or not hidden:
+        return False
+    slack = settings.side_slack
+    at = edge["top"] if edge["orientation"] == "h" else edge["x0"]
+    for f in hidden.get((edge["orientation"], round(at)), []):
+        if edge["orientation"] == "h" and f["x0"] - slack <= edge["x0"] and edge["x1"] <= f["x1"] + slack \
+                and min(abs(edge["top"] - f["top"]), abs(edge["top"] - f["bottom"])) <= slack:
+            return True
+        if edge["orientation"] == "v" and f["top"] - slack <= edge["top"] and edge["bottom"] <= f["bottom"] + slack \
+                and min(abs(edge["x0"] - f["x0"]), abs(edge["x0"] - f["x1"])) <= slack:
+            return True
+    return False
 
 
 def edge_length(edge: dict) -> float:
