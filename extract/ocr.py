@@ -47,7 +47,7 @@ from .raster import (INK_STROKE_PT, find_rules, ink_mask, invert_dark_blocks, li
                      quarter_turn, render_page, straighten)
 from .readers import ruled  # noqa: E402
 from .readers.cells import CELLS  # noqa: E402
-from .records import BBox, ExtractedDocument, ExtractedPage, TextLine  # noqa: E402
+from .records import BBox, ExtractedPage  # noqa: E402
 
 MIN_IMAGE_COVER = 0.5  # share of the page an image must cover for the page to count as scanned
 MIN_WORDLIKE_SHARE = 0.4  # below this share of word-like tokens a text layer is garbage
