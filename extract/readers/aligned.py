@@ -93,7 +93,7 @@ def candidate_blocks(lines: list[list[dict]], settings: AlignedSettings) -> list
                 coverage[bin_of(w["x0"]):bin_of(w["x1"]) + 1] += 1
     if run:
         blocks.append(run)
-    return [trimmed(b, settings) for b in blocks if sum(phrases(ln, settings.rows.gutters) >= 2 for ln in b) >= settings.min_lines]
+    return [b for b in blocks if sum(phrases(ln, settings.rows.gutters) >= 2 for ln in b) >= settings.min_lines]
 
 
 def gap_between(above: list[dict], below: list[dict]) -> float:
@@ -129,13 +129,6 @@ def crosses_gutter(line: list[dict], coverage, settings: AlignedSettings) -> boo
         run = run + 1 if empty else 0
         widest = max(widest, run)
     return widest * COVERAGE_STEP >= settings.rows.gutters.min_gutter
-
-
-def trimmed(block: list[list[dict]], settings: AlignedSettings) -> list[list[dict]]:
-    """Lines of one phrase at the end of a run are the text after the table, not its cells."""
-    while block and phrases(block[-1], settings.rows.gutters) < 2:
-        block = block[:-1]
-    return block
 
 
 def block_table(view: PageView, block: list[list[dict]], settings: AlignedSettings) -> ExtractedTable | None:
