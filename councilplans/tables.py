@@ -292,9 +292,11 @@ def read_tables(path: str | Path, pages: str | int | Iterable[int] | None = None
 # --- files ---------------------------------------------------------------------------------------------
 
 def write_xlsx(tables: TableList, path: str | Path) -> None:
-    """One sheet per table (`p<page>-t<n>`), merged cells merged, shading kept as the cells' fill colour.
+    """One sheet per table (`p<page>-t<n>`), merged cells merged, shading kept as the cells' fill colour
+    (control characters, which a sheet cannot hold, left out).
     A PDF without tables gets one empty sheet, `no tables`, so every PDF has its workbook."""
     from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Alignment, PatternFill
 
     book = Workbook()
@@ -302,16 +304,35 @@ def write_xlsx(tables: TableList, path: str | Path) -> None:
     for name, table in zip(tables.names(), tables):
         sheet = book.create_sheet(name)
         for cell in table.cells:
-            target = sheet.cell(row=cell.row + 1, column=cell.col + 1, value=cell.text or None)
+            text = ILLEGAL_CHARACTERS_RE.sub("", cell.text)  # control characters a sheet cannot hold
+            target = sheet.cell(row=cell.row + 1, column=cell.col + 1, value=text or None)
             target.alignment = Alignment(wrap_text=True, vertical="top")
             if cell.fill:
                 target.fill = PatternFill("solid", start_color=cell.fill[1:], end_color=cell.fill[1:])
-            if cell.row_span > 1 or cell.col_span > 1:
-                sheet.merge_cells(start_row=cell.row + 1, start_column=cell.col + 1,
-                                  end_row=cell.row + cell.row_span, end_column=cell.col + cell.col_span)
+        for r0, c0, r1, c1 in merges(table):
+            sheet.merge_cells(start_row=r0 + 1, start_column=c0 + 1, end_row=r1 + 1, end_column=c1 + 1)
     if not book.worksheets:
         book.create_sheet("no tables")
     book.save(path)
+
+
+def merges(table: Table) -> list[tuple[int, int, int, int]]:
+    """(first row, first col, last row, last col) of each spanning cell to merge in a sheet, leaving out
+    a span that would swallow another cell's text or overlap a span already merged (a reader may give
+    cells whose spans overlap; a spreadsheet cannot show that)."""
+    starts = {(c.row, c.col) for c in table.cells}
+    taken: set[tuple[int, int]] = set()
+    out = []
+    for cell in table.cells:
+        if cell.row_span == 1 and cell.col_span == 1:
+            continue
+        covered = {(r, c) for r in range(cell.row, cell.row + cell.row_span)
+                   for c in range(cell.col, cell.col + cell.col_span)}
+        if covered & taken or (covered - {(cell.row, cell.col)}) & starts:
+            continue
+        taken |= covered
+        out.append((cell.row, cell.col, cell.row + cell.row_span - 1, cell.col + cell.col_span - 1))
+    return out
 
 
 @dataclass
@@ -341,11 +362,11 @@ def export_pdf(pdf: Path, fmt: str, out: Path | None, pages=None, cache_dir: Pat
         (stdout or sys.stdout).write(tables.to_json())
         return done
     base = (out or Path(".")) / (stem or Path(pdf.stem))
-    base.parent.mkdir(parents=True, exist_ok=True)
-    if fmt == "csv":
-        done.files = tables.export(base.with_name(base.name + ".csv"), "csv")
-    else:
+    try:
+        base.parent.mkdir(parents=True, exist_ok=True)
         done.files = tables.export(base.with_name(f"{base.name}.{fmt}"), fmt)
+    except Exception as exc:  # one file that cannot be written must not stop a folder's batch
+        done.error, done.kind = f"{pdf.name}: not written: {type(exc).__name__}: {exc}", "bug"
     return done
 
 

@@ -272,3 +272,20 @@ def test_migration_keeps_generic_tables_both_ways(tmp_path):
     assert [(b["reader"], b["x0"], b["n_rows"]) for b in back] == [(None, None, g["n_rows"]) for g in generic]
     again = db_rows(old, 'SELECT text FROM table_cells WHERE table_id = :t AND "row" = 0 ORDER BY col', t=back[0]["id"])
     assert again == first
+
+
+def test_xlsx_leaves_out_what_a_sheet_cannot_hold(tmp_path):
+    """Spans a reader gave overlapping, or over another cell's text, are not merged; control characters go."""
+    import openpyxl
+
+    from councilplans.tables import Table, TableCell
+
+    box = (0, 0, 1, 1)
+    cells = [TableCell(0, 0, 1, 2, "wide", box), TableCell(0, 1, 2, 1, "tall\x07", box),
+             TableCell(1, 0, 2, 1, "a", box), TableCell(2, 0, 1, 2, "foot", box)]
+    tables = TableList([Table(1, box, "ruled", 3, 2, cells)], "x.pdf")
+    (book_file,) = tables.export(tmp_path / "x.xlsx", "xlsx")
+    sheet = openpyxl.load_workbook(book_file)["p1-t1"]
+    # "wide" would swallow "tall"'s text, "a" would swallow "foot"'s; "tall" and "foot" are merged
+    assert {str(r) for r in sheet.merged_cells.ranges} == {"B1:B2", "A3:B3"}
+    assert [[c.value for c in row] for row in sheet.iter_rows()] == [["wide", "tall"], ["a", None], ["foot", None]]
