@@ -39,7 +39,8 @@ class PageView:
     images: list[BBox]
     char_count: int
     source: tuple[str, int] | None = None  # (file path, page number), for a reader that re-parses the file
-    boxes: list[dict] = field(default_factory=list)  # drawn rectangles and closed curves: x0, x1, top, bottom, fill, stroke
+    boxes: list[dict] = field(default_factory=list)  # drawn rectangles and closed curves: x0, x1, top, bottom,
+    #                                                  fill (rgb 0..1, None when only stroked), stroke (bool)
 
     def words_in(self, box: BBox, margin: float = 0.0) -> list[dict]:
         """Words whose centre lies inside box (grown by margin points)."""
@@ -245,14 +246,18 @@ def without_clipped_away(page, path: str):
 
     def within(o: dict, boxes: list[BBox]) -> bool:
         x, y = (o["x0"] + o["x1"]) / 2, (o["top"] + o["bottom"]) / 2
-        return any(b[0] - CLIP_SLACK <= x <= b[2] + CLIP_SLACK and b[1] - CLIP_SLACK <= y <= b[3] + CLIP_SLACK for b in boxes)
+        return any(b[0] - CLIP_SLACK <= x <= b[2] + CLIP_SLACK and b[1] - CLIP_SLACK <= y <= b[3] + CLIP_SLACK
+                   for b in boxes)
+
+    def covered(o: dict, boxes: list[BBox]) -> bool:
+        return any(b[0] - CLIP_SLACK <= o["x0"] and o["x1"] <= b[2] + CLIP_SLACK
+                   and b[1] - CLIP_SLACK <= o["top"] and o["bottom"] <= b[3] + CLIP_SLACK for b in boxes)
 
     def shown(o: dict) -> bool:
         if o.get("object_type") == "char":
             return not within(o, hidden_text) or within(o, shown_text)
         if o.get("object_type") in ("rect", "line", "curve"):
-            return not any(b[0] - CLIP_SLACK <= o["x0"] and o["x1"] <= b[2] + CLIP_SLACK and b[1] - CLIP_SLACK <= o["top"]
-                           and o["bottom"] <= b[3] + CLIP_SLACK for b in hidden_drawing)
+            return not covered(o, hidden_drawing)
         return True
 
     return page.filter(shown)

@@ -102,10 +102,9 @@ class KpiTables:
             if not raw or not label:
                 continue
             role = role_of_header(label)
-            if role == ColumnRole.RAG and value_kind(label) != "baseline":
-                if rating[0] is None or not rating[3]:
-                    found = read_rag([value_cell], legend)
-                    rating = found if found[0] or rating[0] is None else rating
+            if role == ColumnRole.RAG and value_kind(label) != "baseline":  # 'Status: On target', not 'Previous: Amber'
+                if rating[0] is None:
+                    rating = read_rag([value_cell], legend)  # (the rating box, read first, wins)
                 continue
             if role == ColumnRole.DIRECTION:
                 measure.direction = measure.direction or raw

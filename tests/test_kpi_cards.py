@@ -50,7 +50,8 @@ def test_every_card_of_a_dashboard_is_one_indicator_with_its_values_and_rating(k
 def test_a_card_keeps_its_ref_badge_direction_and_the_kind_of_each_value():
     measures = read(KPI_CARDS / "ecf-portfolio-plan-update-2017-18.pdf")
     first = measures[0]
-    assert (first.ref, first.priority_ref, first.rag.value, first.status_raw, first.direction) == ("1", "1", "Red", "RED", "↓")
+    assert (first.ref, first.priority_ref, first.rag.value, first.status_raw, first.direction) == \
+        ("1", "1", "Red", "RED", "↓")
     assert [(v.column_label, v.value_raw, v.value_num, v.value_kind) for v in first.values] == [
         ("Latest", "350", 350.0, "outturn"), ("Target", "397", 397.0, "target"), ("Previous", "388", 388.0, "baseline")]
     assert first.values[0].provenance.page == 2
@@ -185,17 +186,41 @@ def reportlab_cards(tmp_path_factory):
         c.setFont("Helvetica-Bold", 10)
         c.drawString(50 + i * 90, 727, f"{word} {n}")
     c.setFillColor(Color(0, 0, 0))
+    c.setStrokeColor(Color(*GREY))
+    c.rect(330, 715, 225, 50, stroke=1, fill=0)  # a box counting ratings: its pill and the count beside it
+    c.setFont("Helvetica-Bold", 9)
+    c.drawString(338, 752, "Indicators rated this quarter")
+    c.setFillColor(Color(*RAG["green"]))
+    c.roundRect(338, 722, 50, 16, 4, stroke=0, fill=1)
+    c.setFillColor(Color(1, 1, 1))
+    c.drawString(344, 727, "Green")
+    c.setFillColor(Color(0, 0, 0))
+    c.drawString(394, 727, "5")
     draw_card(c, 40, 140, 515, 130, "ASC01 Adults in contact with secondary mental health services in paid employment",
               rating="green", rating_word="On target", grid=[("2022/23 outturn", "6.1%"), ("2023/24 target", "7%"),
                                                             ("Q3 2023/24", "7.2%")], direction="Improving")
     draw_card(c, 40, 290, 515, 130, "ASC02 Average days from referral to assessment", rating="red",
               rating_word="Off target", line=[("Latest:", "12 days"), ("Target:", "10 days"), ("Tolerance:", "2 days"),
                                               ("Previous:", "Amber")])
-    draw_card(c, 40, 440, 515, 110, "ASC03 Carers assessed or reviewed in the year", rating="amber", rating_word="AMBER",
-              dot=False, line=[("Actual:", "85%"), ("Target:", "90%")], chart=False)
+    draw_card(c, 40, 440, 515, 110, "ASC03 Carers assessed or reviewed in the year", rating="amber",
+              rating_word="AMBER", dot=False, line=[("Actual:", "85%"), ("Target:", "90%")], chart=False)
     draw_card(c, 40, 570, 515, 130, "Percentage of people who use services who feel safe", rating="amber",
               rating_word="Within tolerance", dot="pill", rounded=True,
               spaced=[("Latest", "4.2%"), ("Target", "4%"), ("Previous", "Green")])
+    # the rating as a band across the card's top saying it, the title under it
+    top = 842 - 715
+    c.setStrokeColor(Color(*GREY))
+    c.rect(40, top - 95, 515, 95, stroke=1, fill=0)
+    c.setFillColor(Color(*RAG["green"]))
+    c.rect(40, top - 16, 515, 16, stroke=0, fill=1)
+    c.setFillColor(Color(1, 1, 1))
+    c.setFont("Helvetica-Bold", 8)
+    c.drawString(48, top - 11, "ON TRACK")
+    c.setFillColor(Color(0, 0, 0))
+    c.setFont("Helvetica-Bold", 9)
+    c.drawString(48, top - 32, "Delayed transfers of care from hospital per 100,000 population")
+    c.setFont("Helvetica", 7.5)
+    c.drawString(48, top - 80, "Q3 2023/24: 6.4     Target: 9.0     Q2 2023/24: 7.1")
     c.showPage()
     c.save()
     return path
@@ -203,7 +228,7 @@ def reportlab_cards(tmp_path_factory):
 
 def test_cards_of_another_hand_square_boxes_dots_grids_and_charts(reportlab_cards):
     doc = extract_document(reportlab_cards)
-    assert [t.reader for t in doc.tables] == ["kpi_card"] * 4
+    assert [t.reader for t in doc.tables] == ["kpi_card"] * 5
     got = [as_expected(m) | {"ref": m.ref, "direction": m.direction, "status": m.status_raw}
            for m in normalise_document(doc).measures]
     assert got == [
@@ -218,6 +243,9 @@ def test_cards_of_another_hand_square_boxes_dots_grids_and_charts(reportlab_card
         {"ref": None, "name": "Percentage of people who use services who feel safe",
          "values": {"Latest": "4.2%", "Target": "4%", "Previous": "Green"}, "rag": "Amber", "direction": None,
          "status": "Within tolerance"},
+        {"ref": None, "name": "Delayed transfers of care from hospital per 100,000 population",
+         "values": {"Q3 2023/24": "6.4", "Target": "9.0", "Q2 2023/24": "7.1"}, "rag": "Green", "direction": None,
+         "status": "ON TRACK"},
     ]
 
 

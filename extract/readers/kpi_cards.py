@@ -53,8 +53,8 @@ class KpiCardSettings:
     page_share: float = 0.6  # of the page's area: a box this big is a page background or a frame, not a card
     same_box: float = 1.5  # points: boxes whose edges are this close are one box drawn twice (fill, then stroke)
     inside: float = 1.0  # points: a box or word reaching this far past a card's edge is still inside it
-    rating_max_width: float = 160.0  # points: a wider shaded box is a banner or a header band, not a rating box
-    rating_max_height: float = 40.0  # points: a taller one is a panel or a chart bar
+    rating_max_width: float = 160.0  # points: a wider shaded box saying nothing is a band or a panel, not a rating
+    rating_max_height: float = 40.0  # points: a taller shaded box is a panel or a chart bar
     rating_min_size: float = 5.0  # points: a smaller mark is a bullet or a dot in a chart
     rating_max_words: int = 4  # a rating box says one short phrase ('On target', 'GREEN')
     min_saturation: float = 0.3  # 0..1: a paler or greyer fill is shading (a plot area, a card), not a rating colour
@@ -63,8 +63,8 @@ class KpiCardSettings:
     phrase_gap: float = 0.6  # text heights: a gap this wide on a line parts two labelled values (word spaces are ~0.3)
     title_gap: float = 0.8  # text heights: a wider gap under a title line ends the title
     line_gap: float = 0.8  # text heights: a value goes on to the next line when it is no further below than this
-    wrap_room: float = 2.5  # text heights: room a layout keeps after a value (margins, the gap to the next label):
-    #                         a line ending closer than this plus the next line's first word to the text's right edge was full
+    wrap_room: float = 2.5  # text heights: room a layout keeps after a value (a margin, the gap to the next
+    #                         label): a line ending nearer the right edge than this and its next word was full
     max_label_words: int = 4  # words of a label up to its colon ('Stat. neighbours:', 'Direction of travel:')
     min_figures: int = 2  # labelled values naming figures that make a box without a rating mark a card
     grid_max_words: int = 6  # words of a value under a heading in a grid of values
@@ -374,9 +374,8 @@ def rating_box(view: PageView, inner: list[dict], words: list[dict], settings: K
     for shape in inner:
         box = box_of(shape)
         width, tall = box[2] - box[0], box[3] - box[1]
-        if not (settings.rating_min_size <= width <= (float("inf") if shape.get("cell") else settings.rating_max_width)
-                and settings.rating_min_size <= tall <= settings.rating_max_height):
-            continue  # (a cell of a card framed by rules may run the card's width)
+        if not (settings.rating_min_size <= width and settings.rating_min_size <= tall <= settings.rating_max_height):
+            continue
         fill = shape["fill"] if shape["fill"] is not None and min(shape["fill"]) <= NO_FILL else next(
             (s["fill"] for s in inner if s["fill"] is not None and min(s["fill"]) <= NO_FILL
              and same_box(box_of(s), box, settings.same_box)), None)
@@ -386,7 +385,12 @@ def rating_box(view: PageView, inner: list[dict], words: list[dict], settings: K
         if said:
             if len(said) > settings.rating_max_words or not is_rating_word(text_of(said)):
                 continue  # a count of ratings ('GREEN 12'), a ref badge, a label: no rating
+            beside = legend_text([w for w in words if not centre_in(w, box)], box, settings)
+            if beside and all(COUNT_RE.match(w["text"]) for w in beside):
+                continue  # a rating and the number of indicators rated so: a summary
         else:
+            if width > settings.rating_max_width and not shape.get("cell"):
+                continue  # a band or a panel saying nothing (a framed card's rating cell may run its width)
             if saturation(fill) < settings.min_saturation or not shape.get("cell") and (
                     touches_a_rule(view, box, settings) or not plain(view, box, settings)):
                 continue  # shading, a bar standing on its chart's axis, a shaded cell of a table, an icon
@@ -398,6 +402,9 @@ def rating_box(view: PageView, inner: list[dict], words: list[dict], settings: K
     if len(worded) == 1:
         return worded[0]
     return marks[0] if not worded and len(marks) == 1 else None
+
+
+COUNT_RE = re.compile(r"^\(?\d+\)?$")  # a bare count of indicators
 
 
 def plain(view: PageView, box: BBox, settings: KpiCardSettings) -> bool:
@@ -542,7 +549,7 @@ def grid_values(words: list[dict], settings: KpiCardSettings):
     return pairs, [w for w in words if id(w) not in used]
 
 
-FIGURE_RE = re.compile(r"^[<>≤≥~+±-]?[£$€]?\d|^(?:-|–|n/?a|tbc|tbd|new|nil|none)$", re.I)  # what a value opens with
+FIGURE_RE = re.compile(r"^[<>≤≥~+±-]?[£$€]?\d|^(?:-|–|n/?a|tbc|tbd|new|nil|none)$", re.I)  # how a value opens
 
 
 def spaced_values(words: list[dict], settings: KpiCardSettings):

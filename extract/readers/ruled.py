@@ -134,9 +134,20 @@ def overlaps(a, b) -> bool:
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
+_LAST: list = []  # (view, settings, groups) of the last page asked for: three readers ask for its grids
+
+
 def ruled_cell_groups(view: PageView, settings: RuledSettings) -> list[list[tuple]]:
     """Cell boxes of each grid, from the strokes plus a rule where the vertical rules start and stop
-    (a row cut by a page break has no rule of its own there)."""
+    (a row cut by a page break has no rule of its own there). Computed once per page and settings."""
+    if _LAST and _LAST[0] is view and _LAST[1] == settings:
+        return _LAST[2]
+    groups = find_cell_groups(view, settings)
+    _LAST[:] = [view, settings, groups]
+    return groups
+
+
+def find_cell_groups(view: PageView, settings: RuledSettings) -> list[list[tuple]]:
     hidden = hidden_sides(view.fills, settings)
     edges = [e for e in view.edges if edge_length(e) >= 1 and not is_hidden(e, hidden, settings)]
     edges += closing_rules(view, settings)
