@@ -92,6 +92,20 @@ def wait_for_image(chrome, timeout: float = 30) -> None:
         "const i = document.querySelector('img.page-image'); return i && i.complete && i.naturalWidth > 0;"))
 
 
+def wait_for_count(chrome, selector: str, count: int, timeout: float = 60) -> list:
+    """The elements, once as many as expected are in the page (or as many as there are after `timeout`):
+    a long page of hundreds of boxes may still be parsing when the browser reports it loaded."""
+    from selenium.common.exceptions import TimeoutException
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    try:
+        WebDriverWait(chrome, timeout).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, selector)) >= count)
+    except TimeoutException:
+        pass
+    return chrome.find_elements(By.CSS_SELECTOR, selector)
+
+
 def rect(chrome, element) -> dict:
     return chrome.execute_script("const r = arguments[0].getBoundingClientRect();"
                                  "return {x: r.left, y: r.top, width: r.width, height: r.height};", element)
@@ -169,7 +183,7 @@ def test_every_sample_has_a_review_page_with_its_images(driver, server):
 
     for doc in rows(server["db"], "SELECT sha256, file_name, page_count FROM documents ORDER BY file_name"):
         driver.get(f"{server['url']}/-/review/samples/{doc['sha256']}")
-        figures = driver.find_elements(By.CSS_SELECTOR, "figure.review-page")
+        figures = wait_for_count(driver, "figure.review-page", doc["page_count"])  # a long page (csc: 62 pages)
         assert len(figures) == doc["page_count"], doc["file_name"]
         first = driver.find_element(By.CSS_SELECTOR, "img.page-image")
         driver.execute_script("arguments[0].scrollIntoView();", first)
