@@ -335,6 +335,17 @@ def framed_cards(tmp_path_factory):
         c.setFillColor(Color(0, 0, 0))
         c.setFont("Helvetica", 8)
         text(x + 8, 842 - 408, values)
+    # a card boxed by four rules, its labelled values a word space apart
+    ruled_grid(c, 40, 440, [[300]], [60])
+    c.setFont("Helvetica-Bold", 9)
+    text(48, 842 - 456, "Staff sickness days per FTE")
+    c.setFillColor(Color(*RAG["red"]))
+    c.roundRect(48, 842 - 482, 60, 16, 4, stroke=0, fill=1)
+    c.setFillColor(Color(1, 1, 1))
+    text(54, 842 - 477, "Off target")
+    c.setFillColor(Color(0, 0, 0))
+    c.setFont("Helvetica", 8)
+    text(120, 842 - 477, "Latest: 9.8 Next target: 8.0 Previous: Amber")
     c.showPage()
     c.save()
     return path
@@ -342,7 +353,7 @@ def framed_cards(tmp_path_factory):
 
 def test_cards_framed_by_rules_and_a_grid_of_cards(framed_cards):
     doc = extract_document(framed_cards)
-    assert [t.reader for t in doc.tables] == ["kpi_card", "kpi_card", "ruled", "kpi_card", "kpi_card"]
+    assert [t.reader for t in doc.tables] == ["kpi_card", "kpi_card", "ruled", "kpi_card", "kpi_card", "kpi_card"]
     measures = normalise_document(doc).measures
     assert [as_expected(m) for m in measures] == [
         {"name": "CP1 Percentage of invoices paid within 30 days",
@@ -353,4 +364,6 @@ def test_cards_framed_by_rules_and_a_grid_of_cards(framed_cards):
         {"name": "Business rates collected", "values": {"Target": "98%", "Actual": "98.4%"}, "rag": "Green"},
         {"name": "Calls answered within 60 seconds", "values": {"Latest": "71%", "Target": "80%"}, "rag": "Red"},
         {"name": "Complaints answered on time", "values": {"Latest": "93%", "Target": "90%"}, "rag": "Green"},
+        {"name": "Staff sickness days per FTE", "values": {"Latest": "9.8", "Next target": "8.0", "Previous": "Amber"},
+         "rag": "Red"},
     ]

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import colorsys
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from importlib import resources
 
@@ -257,17 +257,20 @@ def may_rate(view: PageView, settings: KpiCardSettings) -> bool:
 
 
 def framed_cards(view: PageView, taken: list[BBox], settings: KpiCardSettings) -> list[Card]:
-    """Cards drawn with rules instead of a box: a grid each of whose cells with text is a card, or a
-    small grid topped by one cell across it (the title), one of its other cells the rating."""
+    """Cards drawn with rules instead of a box: a frame of four rules, a grid each of whose cells with
+    text is a card, or a small grid topped by one cell across it (the title), one of its other cells
+    the rating."""
     from .ruled import SETTINGS as RULED, ruled_cell_groups
 
     out: list[Card] = []
-    groups = ruled_cell_groups(view, RULED)
+    groups = ruled_cell_groups(view, replace(RULED, min_cells=1))  # one cell: a card boxed by four rules
     boxes = [union(cells) for cells in groups]
+    grids = [b for cells, b in zip(groups, boxes) if len(cells) > 1]
     for cells, box in zip(groups, boxes):
         if any(overlaps(box, t) for t in taken) or area(box) > settings.page_share * view.width * view.height \
-                or any(b != box and inside(b, box, settings.inside) for b in boxes):
-            continue  # a slide's or a page's frame, a frame holding another grid: no card
+                or any(b != box and inside(b, box, settings.inside) for b in grids) \
+                or any(overlaps(box, c.box) for c in out):
+            continue  # a slide's or a page's frame, a frame holding another grid, a box in a card: no card
         texts = [c for c in cells if any(centre_in(w, c) for w in view.words)]
         each = [read_card(view, c, settings) for c in texts]
         if each and all(each):
@@ -500,7 +503,8 @@ def labelled_values(body: list[Line], box: BBox, settings: KpiCardSettings):
             end = label_end(part, settings)
             if end is not None and label_text(pending + part[:end + 1]) \
                     and len(pending) + end < settings.max_label_words:
-                pairs.append([pending + part[:end + 1], part[end + 1:], li])
+                for label, value in run_of_labels(pending + part[:end + 1], part[end + 1:], settings):
+                    pairs.append([label, value, li])
                 pending = []
                 continue
             other += pending
@@ -520,6 +524,23 @@ def labelled_values(body: list[Line], box: BBox, settings: KpiCardSettings):
                 other += part
     other += pending
     return [(label, value) for label, value, _ in pairs], other
+
+
+def run_of_labels(label: Line, rest: Line, settings: KpiCardSettings) -> list[tuple[Line, Line]]:
+    """A label's value, cut where the next label follows it after a word space only
+    ('Latest: 21 Target: 18', 'Latest: 85% Next target: 90%'). The next label is its word ending with
+    a colon and the capitalised words just before it, leaving the value a word at least."""
+    out, start = [], 0
+    for i, w in enumerate(rest):
+        if i <= start or not w["text"].endswith(":") or not w["text"][0].isalpha():
+            continue
+        j = i
+        while j - 1 > start and i - j + 1 < settings.max_label_words and rest[j - 1]["text"][:1].isupper() \
+                and not any(ch.isdigit() for ch in rest[j - 1]["text"]):
+            j -= 1
+        out.append((label, rest[start:j]))
+        label, start = rest[j:i + 1], i + 1
+    return out + [(label, rest[start:])]
 
 
 def wrapped(line: Line, nxt: Line, right: float, settings: KpiCardSettings) -> bool:

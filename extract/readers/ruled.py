@@ -7,7 +7,7 @@ strokes, so the reader does not depend on which parser produced them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pdfplumber.table import cells_to_tables, edges_to_intersections, intersections_to_cells, merge_edges
 
@@ -134,17 +134,17 @@ def overlaps(a, b) -> bool:
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
-_LAST: list = []  # (view, settings, groups) of the last page asked for: three readers ask for its grids
+_LAST: list = []  # (view, settings, grids) of the last page asked for: three readers ask for its grids
 
 
 def ruled_cell_groups(view: PageView, settings: RuledSettings) -> list[list[tuple]]:
-    """Cell boxes of each grid, from the strokes plus a rule where the vertical rules start and stop
-    (a row cut by a page break has no rule of its own there). Computed once per page and settings."""
-    if _LAST and _LAST[0] is view and _LAST[1] == settings:
-        return _LAST[2]
-    groups = find_cell_groups(view, settings)
-    _LAST[:] = [view, settings, groups]
-    return groups
+    """Cell boxes of each grid of at least `min_cells` cells, from the strokes plus a rule where the
+    vertical rules start and stop (a row cut by a page break has no rule of its own there). The grids
+    are found once per page and settings (whatever `min_cells`)."""
+    geometry = replace(settings, min_cells=0)
+    if not (_LAST and _LAST[0] is view and _LAST[1] == geometry):
+        _LAST[:] = [view, geometry, find_cell_groups(view, settings)]
+    return [group for group in _LAST[2] if len(group) >= settings.min_cells]
 
 
 def find_cell_groups(view: PageView, settings: RuledSettings) -> list[list[tuple]]:
@@ -155,8 +155,10 @@ def find_cell_groups(view: PageView, settings: RuledSettings) -> list[list[tuple
                          settings.join_tolerance, settings.join_tolerance)
     merged = [e for e in merged if edge_length(e) >= settings.min_edge_length]
     intersections = edges_to_intersections(merged, settings.intersection_tolerance, settings.intersection_tolerance)
-    groups = cells_to_tables(intersections_to_cells(intersections))
-    return [[tuple(c) for c in group] for group in groups if len(group) >= settings.min_cells]
+    cells = intersections_to_cells(intersections)
+    groups = [[tuple(c) for c in group] for group in cells_to_tables(cells)]
+    grouped = {c for group in groups for c in group}
+    return groups + [[tuple(c)] for c in cells if tuple(c) not in grouped]  # (pdfplumber leaves lone cells out)
 
 
 def hidden_sides(fills: list[dict], settings: RuledSettings = SETTINGS) -> dict[tuple[str, int], list[dict]]:
