@@ -15,7 +15,8 @@ from ..page_view import PageView
 from ..records import ExtractedTable
 from . import banded, kpi_cards, row_ruled, ruled
 
-READERS = (kpi_cards, banded, ruled, row_ruled)  # strongest evidence first: cards, fills hiding columns, strokes, rules between rows
+# strongest evidence first: KPI cards, fills hiding columns, strokes, rules between rows
+READERS = (kpi_cards, banded, ruled, row_ruled)
 
 
 def read_page_tables(view: PageView) -> list[ExtractedTable]:
