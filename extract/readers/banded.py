@@ -38,7 +38,8 @@ def read_tables(view: PageView, taken: list[BBox], settings: BandedSettings = SE
     out = []
     for boxes in ruled_cell_groups(view, RULED):
         box = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
-        if any(overlaps(box, t) for t in taken) or stroked(view, box, settings) or not hides_columns(view, box, boxes, settings):
+        if any(overlaps(box, t) for t in taken) or stroked(view, box, settings) \
+                or not hides_columns(view, box, boxes, settings):
             continue
         x0, top, x1, bottom = box
         ys = [y for y in grid_positions([b[1] for b in boxes] + [b[3] for b in boxes])

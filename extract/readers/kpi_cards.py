@@ -501,6 +501,17 @@ def labelled_values(body: list[Line], box: BBox, settings: KpiCardSettings):
         parts = phrases(line, settings)
         for pi, part in enumerate(parts):
             end = label_end(part, settings)
+            if end and not pending:  # words before the label's own: the value above going on, or stray text
+                going_on = bool(pairs) and not pi and pairs[-1][2] == li - 1 \
+                    and wrapped(body[li - 1], line, right, settings)
+                start = label_start(part, end, going_on, 0, settings)
+                if start:
+                    if going_on or pairs and pairs[-1][2] == li:
+                        pairs[-1][1] += part[:start]
+                        pairs[-1][2] = li
+                    else:
+                        other += part[:start]
+                    part, end = part[start:], end - start
             if end is not None and label_text(pending + part[:end + 1]) \
                     and len(pending) + end < settings.max_label_words:
                 for label, value in run_of_labels(pending + part[:end + 1], part[end + 1:], settings):
@@ -534,13 +545,25 @@ def run_of_labels(label: Line, rest: Line, settings: KpiCardSettings) -> list[tu
     for i, w in enumerate(rest):
         if i <= start or not w["text"].endswith(":") or not w["text"][0].isalpha():
             continue
-        j = i
-        while j - 1 > start and i - j + 1 < settings.max_label_words and rest[j - 1]["text"][:1].isupper() \
-                and not any(ch.isdigit() for ch in rest[j - 1]["text"]):
-            j -= 1
+        j = label_start(rest, i, True, start + 1, settings)
         out.append((label, rest[start:j]))
         label, start = rest[j:i + 1], i + 1
     return out + [(label, rest[start:])]
+
+
+def label_start(words: Line, end: int, capitalised: bool, floor: int, settings: KpiCardSettings) -> int:
+    """Where the label ending with words[end] (its colon word) starts: back over the words before it,
+    none of them a number ('79%*'; a period such as 'Q3 2023/24' may be), all capitalised where they
+    follow a value on the same run ('... available Target:'), at most a label's length, not before
+    `floor`."""
+    j = end
+    while j - 1 >= floor and end - j + 1 < settings.max_label_words and not NUMBER_RE.match(words[j - 1]["text"]) \
+            and (not capitalised or words[j - 1]["text"][:1].isupper()):
+        j -= 1
+    return j
+
+
+NUMBER_RE = re.compile(r"^[<>≤≥~+±-]?[£$€]?\d[\d,.]*[%*]*$")  # a figure ('79%*', '1,017'), never a label's word
 
 
 def wrapped(line: Line, nxt: Line, right: float, settings: KpiCardSettings) -> bool:
