@@ -14,7 +14,7 @@ from extract.records import Cell, ExtractedTable, TextLine
 from .columns import ColumnRole, is_mark
 from .grid import cell_lines, cells_covering, flat, row_cells
 from .headings import CONTD_RE, Heading, read_heading
-from .layout import Layout, card_layout, find_header, headerless_layout, reads_as_new_header, same_geometry
+from .layout import Layout, card_layout, continued_layout, find_header, headerless_layout, reads_as_new_header
 from .leads import parse_leads
 from .rag import read_rag, split_rag_prefix
 from .records import ActionRecord, Level
@@ -70,10 +70,11 @@ class ActionTables:
         found = find_header(table)
         if found is None and card_layout(table):
             return self.card(table)
-        goes_on = self.layout is not None and same_geometry(table, self.layout)
-        if goes_on and found and not (found[1].headers == self.layout.headers or reads_as_new_header(table, found)):
+        going_on = continued_layout(table, self.layout) if self.layout is not None else None
+        goes_on = going_on is not None
+        if goes_on and found and not (found[1].headers == going_on.headers or reads_as_new_header(table, found)):
             found = None  # body words that happen to name roles ('Head of ...', 'Project'): the table goes on
-        start, layout = (found[0] + 1, found[1]) if found else (0, self.layout if goes_on else None)
+        start, layout = (found[0] + 1, found[1]) if found else (0, going_on)
         if found:
             for row in range(found[0]):
                 self.banner_row(table, row, None)  # a title or priority banner above the header
@@ -83,8 +84,9 @@ class ActionTables:
         if layout is None:
             return False
         self.w.table_read()
-        continues = first_on_page and self.layout is not None and same_geometry(table, self.layout)
-        self.carry = self.carried if goes_on and (not found or found[1].headers == self.layout.headers) else {}
+        continues = first_on_page and goes_on
+        same_columns = goes_on and going_on.whole is None and (not found or found[1].headers == going_on.headers)
+        self.carry = self.carried if same_columns else {}
         self.layout, self.top = layout, start
         for row in range(start, table.n_rows):
             self.row(table, row, layout, continues and row == start)
@@ -182,7 +184,7 @@ class ActionTables:
         ref_cell = self.first(by_role, ColumnRole.REF)
         ref_text = clean_text(ref_cell.text) if ref_cell else None
         action_cell = self.first(by_role, ColumnRole.ACTION)
-        if aim := self.first(by_role, ColumnRole.AIM):
+        if (aim := self.first(by_role, ColumnRole.AIM)) and aim.text.strip():  # a blank aim cell opens nothing
             # the number beside an aim is the aim's when it spans the same rows, or when the action
             # prints a ref of its own ('a) ...')
             ref_is_aims = ref_cell is not None and (
@@ -393,11 +395,13 @@ class ActionTables:
             return False
         if self.open_row:
             return True
-        if ColumnRole.REF in roles:
-            # in a numbered table, a row without its number carries on the last one
-            return not any(c.text.strip() for c in by_role.get(ColumnRole.REF, []))
         text_cells = by_role.get(ColumnRole.ACTION) or by_role.get(ColumnRole.TASK) or []
         text = " ".join(c.text for c in text_cells).strip()
+        if ColumnRole.REF in roles:
+            # in a numbered table, a row without its number carries on the last one, unless its
+            # text prints a number of its own ('o) Ensure ...' under an aim's number)
+            return not any(c.text.strip() for c in by_role.get(ColumnRole.REF, [])) and not (
+                text and split_ref(strip_bullet(text.splitlines()[0]))[0] is not None)
         if not text or CONTD_RE.search(text) or SUB_BULLET_RE.match(text):
             return True
         ref, _, _ = split_ref(strip_bullet(text.splitlines()[0]))

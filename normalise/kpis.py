@@ -45,6 +45,9 @@ def figures_in(table: ExtractedTable, col: int, label: str) -> bool:
     return bool(filled) and sum(parse_number(t) is not None for t in filled) >= FIGURES_SHARE * len(filled)
 
 
+REPEATED_SHARE = 0.5  # of a first row's filled cells after the name that repeat the last KPI table's values
+
+
 def heads_actions(table: ExtractedTable) -> bool:
     """The table opens with an action-table header naming most of its columns (not body words that
     happen to name one or two)."""
@@ -69,6 +72,7 @@ class KpiTables:
     def __init__(self, walk: Walk):
         self.w = walk
         self.header: list[str] | None = None
+        self.body_values: list[set[str]] = []  # per column, what the last KPI table's rows held
 
     def card(self, table: ExtractedTable) -> bool:
         """A KPI card read by the card reader (extract/readers/kpi_cards.py): ref badge | title, then
@@ -130,6 +134,9 @@ class KpiTables:
         first = [flat(c) for c in cells_covering(table, 0)]
         if is_rating_summary(first):
             return False
+        if self.repeats_body_values(table, first):
+            self.read(table, self.header, 0)  # its first row holds values the last table's rows held: it goes on
+            return True
         # before any action table, only an indicator table that says so, or shows its figures, counts
         if is_kpi_table(first, strict=action_layout is None and not has_figures(table, first)):
             self.read(table, first, 1)
@@ -139,9 +146,24 @@ class KpiTables:
             return True
         return False
 
+    def repeats_body_values(self, table: ExtractedTable, first: list[str]) -> bool:
+        """The first row repeats, in a column after the name, a value the last KPI table's rows held
+        there ('National indicator'): a header names its column, it does not repeat what is under it."""
+        if not self.header or table.n_cols != len(self.header) or len(self.body_values) != len(first):
+            return False
+        filled = [(text, seen) for text, seen in zip(first[1:], self.body_values[1:]) if text]
+        repeated = sum(text in seen for text, seen in filled)
+        return repeated > 0 and repeated >= REPEATED_SHARE * len(filled) and not heads_actions(table)
+
     def read(self, table: ExtractedTable, header: list[str], start: int) -> None:
         self.w.table_read()
+        if header is not self.header:
+            self.body_values = [set() for _ in range(table.n_cols)]
         self.header = header
+        for row in range(start, table.n_rows):
+            for col, cell in enumerate(cells_covering(table, row)):
+                if cell is not None and col < len(self.body_values):
+                    self.body_values[col].add(flat(cell))
         roles = assign_roles(header)
         ref_col = roles.index(ColumnRole.REF) if ColumnRole.REF in roles else None
         name_col = next((i for i, h in enumerate(header) if i != ref_col and KPI_NAME_RE.search(h)),

@@ -38,6 +38,14 @@ class Layout:
     col_x: list[float]  # left edge of each grid column, to match continuation tables by geometry
     named: int = 0  # columns whose header words name their role (the rest were read from cells)
     text_x: list[float | None] = field(default_factory=list)  # where each column's text starts
+    whole: "Layout | None" = None  # the table's full layout, where this one is its columns a page showed
+
+    def columns(self, keep: list[int]) -> "Layout":
+        """The layout of some of its columns (a page where the others hold no text)."""
+        whole = self.whole or self
+        return Layout(roles=[whole.roles[k] for k in keep], headers=[whole.headers[k] for k in keep],
+                      col_x=[whole.col_x[k] for k in keep], named=whole.named,
+                      text_x=[whole.text_x[k] for k in keep] if whole.text_x else [], whole=whole)
 
     @property
     def deadline_columns(self) -> list[int]:
@@ -183,6 +191,32 @@ def is_title_row(table: ExtractedTable, row: int) -> bool:
     """A row that may stand above a table's header: empty, or one cell across the table."""
     cells = [c for c in row_cells(table, row) if c and c.text.strip()]
     return not cells or len(cells) == 1 and cells[0].col_span >= max(2, table.n_cols // 2)
+
+
+def continued_layout(table: ExtractedTable, layout: Layout) -> Layout | None:
+    """The layout a table with no header of its own is read by, when it goes on from the table
+    `layout` came from: that layout, or, for a table whose columns were read from its text, the
+    layout of the columns it shows (a column with no text on this page leaves no gutter)."""
+    whole = layout.whole or layout
+    if same_geometry(table, whole):
+        return whole
+    if table.reader not in UNFRAMED_READERS or table.n_cols < 2 or table.n_cols >= len(whole.roles):
+        return None
+    keep = matching_columns(column_text_lefts(table), whole.text_x)
+    return whole.columns(keep) if keep else None
+
+
+def matching_columns(lefts: list[float | None], whole: list[float | None]) -> list[int] | None:
+    """For each column's text start, the column of `whole` starting there, in order; None unless
+    every column with text finds one."""
+    keep: list[int] = []
+    for x in lefts:
+        k = next((k for k, w in enumerate(whole) if w is not None and x is not None and abs(x - w) < SAME_COLUMN_X
+                  and (not keep or k > keep[-1])), None)
+        if k is None:
+            return None
+        keep.append(k)
+    return keep
 
 
 def same_geometry(table: ExtractedTable, layout: Layout) -> bool:

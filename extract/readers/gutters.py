@@ -81,24 +81,57 @@ def gutters(x0: float, x1: float, rows: dict[int, list[dict]], settings: GutterS
     allowed = int(settings.spanning_share * len(bands))
     step = settings.step
     bins = int((x1 - x0) / step) + 1
+    coverage = coverage_of(bands.values(), x0, bins, step)
+    everyone = coverage if len(voting) == len(rows) else \
+        coverage_of([[(w["x0"], w["x1"]) for w in band] for band in rows.values()], x0, bins, step)
+    separators, start = [], None
+    for i, count in enumerate([*coverage, allowed + 1]):
+        if count <= allowed and start is None:
+            start = i
+        elif count > allowed and start is not None:
+            min_bins = int(settings.min_gutter / step)
+            if start == 0 or i >= bins:  # the few entries of an edge column: no gutter beside the table
+                runs = [(a, b) for a, b in clear_runs(coverage, start, i, min_bins, at_least=1) if a > 0 and b < bins]
+            elif (i - start) >= min_bins:
+                runs = clear_runs(everyone, start, i, min_bins)
+                if not runs:
+                    a, b = clearest_run(coverage, start, i)
+                    runs = [clearest_run(everyone, a, b)]  # where the rows that did not vote leave room too
+            else:
+                runs = []
+            separators += [x0 + (a + b) / 2 * step for a, b in runs]
+            start = None
+    return without_heading_only_columns(x0, x1, separators, bands)
+
+
+def coverage_of(bands, x0: float, bins: int, step: float) -> list[int]:
+    """Per bin of `step` points from x0, how many bands (each a list of word extents) cover it."""
     coverage = [0] * bins
-    for spans in bands.values():
+    for spans in bands:
         covered = [False] * bins
         for a, b in spans:
             for i in range(max(0, int((a - x0) / step)), min(bins, int((b - x0) / step) + 1)):
                 covered[i] = True
         for i, c in enumerate(covered):
             coverage[i] += c
-    separators, start = [], None
-    for i, count in enumerate([*coverage, allowed + 1]):
-        if count <= allowed and start is None:
-            start = i
-        elif count > allowed and start is not None:
-            if start > 0 and i < bins and (i - start) * step >= settings.min_gutter:
-                a, b = clearest_run(coverage, start, i)
-                separators.append(x0 + (a + b) / 2 * step)
-            start = None
-    return without_heading_only_columns(x0, x1, separators, bands)
+    return coverage
+
+
+def clear_runs(coverage: list[int], start: int, end: int, min_bins: int, at_least: int = 2) -> list[tuple[int, int]]:
+    """The runs of the least-covered bins in coverage[start:end], each a gutter wide, when there are
+    two or more: words standing between them in every row are a column of few entries (ratings or
+    refs on some rows only) inside the gap between two full columns. Else none."""
+    least = min(coverage[start:end])
+    runs, run_start = [], None
+    for k in range(start, end + 1):
+        clear = k < end and coverage[k] == least
+        if clear and run_start is None:
+            run_start = k
+        elif not clear and run_start is not None:
+            if k - run_start >= min_bins:
+                runs.append((run_start, k))
+            run_start = None
+    return runs if len(runs) >= at_least else []
 
 
 def clearest_run(coverage: list[int], start: int, end: int) -> tuple[int, int]:
