@@ -16,6 +16,7 @@ from .grid import cell_lines, cells_covering, flat, row_cells
 from .headings import CONTD_RE, Heading, read_heading
 from .layout import Layout, card_layout, find_header, headerless_layout, reads_as_new_header, same_geometry
 from .leads import parse_leads
+from .outline import is_outline, is_outline_table, read_outline
 from .rag import read_rag, split_rag_prefix
 from .records import ActionRecord, Level
 from .refs import parse_priority_heading, split_ref
@@ -134,6 +135,30 @@ class ActionTables:
         for row in range(table.n_rows):
             self.row(table, row, layout, False)
         self.open_row = table.open_bottom
+        return True
+
+    def outline(self, table: ExtractedTable) -> bool:
+        """A table of outlines (normalise/outline.py): each label a priority, each bold objective an
+        area in it, each strategy an action. The labels name this table's rows only: what the walk
+        stood in before the table holds again after it."""
+        if not is_outline_table(table):
+            return False
+        self.w.table_read()
+        before = (self.w.priority, self.w.aim, self.w.action)
+        for row in range(table.n_rows):
+            label, body = row_cells(table, row)
+            if label is not None and flat(label):
+                self.w.heading(Heading("priority", None, flat(label)), table.page, label)
+            if body is None or not is_outline(body):
+                continue
+            read = read_outline(body)
+            self.w.ensure_priority(table.page)
+            area = self.w.start_area(None, read.objective, table.page, body)
+            for text in read.strategies:
+                record = self.new_record(body, table.page, Level.ACTION, None, [text], parent=area)
+                record.parent_ref = area.ref or self.w.priority_ref  # the nearest ref printed or counted above
+        self.w.priority, self.w.aim, self.w.action = before
+        self.layout, self.open_row = None, False
         return True
 
     def banner_row(self, table: ExtractedTable, row: int, roles: list[ColumnRole] | None) -> bool:
