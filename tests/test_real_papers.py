@@ -29,7 +29,7 @@ REAL_FLOORS = {
     "us_nashville_tn_climate_action_tracker_2021.pdf": dict(ACTIONS_READ, level=0.99, parent_ref=0.99),
     "us_winston_salem_nc_sustainability_plan_2020.pdf": dict(ACTIONS_READ, level=1.0, ref=1.0, parent_ref=1.0,
                                                              priority_ref=1.0, rag=1.0,
-                                                             kpi_recall=0.55, kpi_precision=0.99, kpi_values=0.5),
+                                                             kpi_recall=0.99, kpi_precision=0.99, kpi_values=0.99),
     "uk_bristol_bswn_funding_kpi_report_2023.pdf": dict(kpi_recall=0.95, kpi_precision=0.95, kpi_values=0.95, facts=0.8),
 }
 RENDERING_FLOORS = {  # (rendering, document) -> floors
@@ -259,6 +259,31 @@ def test_a_line_that_could_have_gone_on_the_line_before_starts_a_strategy(real_d
         "Assess the state of the city's urban forest",
         "Continue to plant trees throughout the city and county Utilize an urban forest assessment to identify the "
         "most available spaces for future Community Roots Day events"]
+
+
+@needs_real_dev
+def test_a_table_of_targets_is_one_of_indicators(real_dev_db):
+    """'City | Goal', each goal opening with its figure: one indicator per city (Winston-Salem Table 4,
+    PDF p12, values as printed)."""
+    rows = db_rows(real_dev_db, "SELECT name, column_label, value_raw FROM v_measures WHERE document = :d AND page = 12",
+                   d="us_winston_salem_nc_sustainability_plan_2020.pdf")
+    assert {r["column_label"] for r in rows} == {"Goal"}
+    assert {r["name"]: r["value_raw"] for r in rows} == {
+        "Apex": "100% renewable energy by 2050", "Asheville": "80% below 2001-2002 ASAP",
+        "Cary": "13% below 2020 business as usual", "Chapel Hill": "60% below 2005 by 2050",
+        "Charlotte": "100% zero carbon for buildings/fleet by 2030", "Durham| Co.": "50% below 2005 by 2030",
+        "Hillsborough": "80% renewable energy by 2030",
+        "Orange Co.": "20%, 10% and 5% reductions from 2010 for buildings, vehicles, and water"}
+
+
+@needs_real_dev
+def test_indicators_that_cost_something_are_no_budget(real_dev_db):
+    """Two cost columns among five (Risk, Readiness ...) do not make a budget (Winston-Salem Table 3, PDF p11)."""
+    rows = db_rows(real_dev_db, "SELECT column_label, value_raw FROM v_measures WHERE document = :d AND name = 'Drought'",
+                   d="us_winston_salem_nc_sustainability_plan_2020.pdf")
+    assert {r["column_label"]: r["value_raw"] for r in rows} == {
+        "Historical Average Cost (2011-2015)": "$ 29,629.00", "Probability of 2040 event": "Medium",
+        "Projected Cost": "$ 91,079.00", "Risk": "41.8%", "Readiness": "58.1%"}
 
 
 @needs_real_dev
