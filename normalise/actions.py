@@ -9,9 +9,11 @@ printed level with it.
 
 from __future__ import annotations
 
+import re
+
 from extract.records import Cell, ExtractedTable, TextLine
 
-from .columns import ColumnRole, is_mark
+from .columns import ColumnRole, is_mark, role_of_header
 from .grid import cell_lines, cells_covering, flat, row_cells
 from .headings import CONTD_RE, Heading, read_heading
 from .layout import Layout, card_layout, find_header, headerless_layout, reads_as_new_header, same_geometry
@@ -29,6 +31,9 @@ TEXT_FIELDS = {
     ColumnRole.MEASURE: "measure_of_success", ColumnRole.DETAIL: "detail", ColumnRole.AGENCY: "agency",
 }
 STARTING_ROLES = {ColumnRole.REF, ColumnRole.AIM, ColumnRole.ACTION, ColumnRole.TASK}  # read where a cell starts
+TEXT_CARD_READER = "text_card"  # the reader name extract/readers/text_cards.py records on its tables
+LIST_LABEL_RE = re.compile(r"(?:partners|leads|agencies|organi[sz]ations|bodies|departments)$", re.I)  # names several
+LIST_SPLIT_RE = re.compile(r"\s*(?:,\s*(?:and\s+)?|\s+and\s+)\s*")  # 'A, B, and C'
 PLACEHOLDERS = {"-", "–", "—", "n/a", "na", "n.a.", "none", "nil", "."}  # printed for "nothing here"
 
 
@@ -68,6 +73,8 @@ class ActionTables:
     # -- tables -------------------------------------------------------------------------------
     def table(self, table: ExtractedTable, first_on_page: bool) -> bool:
         """Read the table if it is an action table (or goes on from one); False otherwise."""
+        if table.reader == TEXT_CARD_READER:
+            return self.text_card(table)
         found = find_header(table)
         if found is None and card_layout(table):
             return self.card(table)
@@ -113,6 +120,30 @@ class ActionTables:
             else:
                 self.sub_row_task(by_role, table.page)
         self.open_row = table.open_bottom  # a card cut by a page break goes on at the top of the next page
+        return True
+
+    def text_card(self, table: ExtractedTable) -> bool:
+        """A text card (extract/readers/text_cards.py): the title is the action, the paragraph under it
+        its description, and each labelled line a field, by what its label names. A label naming
+        several ('Lead Partners:') lists them between commas and a last 'and'."""
+        self.w.table_read()
+        self.w.ensure_priority(table.page)
+        grid = table.grid()
+        self.w.action = action = self.new_record(grid[0][0], table.page, Level.ACTION, None)
+        self.layout, self.open_row = None, False
+        by_role: dict[ColumnRole, list[Cell]] = {}
+        for label, value in grid[1:]:
+            if value is None:
+                action.extra["description"] = clean_text(label.text) or ""
+                continue
+            name = (clean_text(label.text) or "").rstrip(":")
+            by_role.setdefault(role_of_header(name), []).append(value)
+            if role_of_header(name) == ColumnRole.LEAD and LIST_LABEL_RE.search(name):
+                self.set_leads(action, cell_lines(value), value, table.page)
+                items = [item for item in LIST_SPLIT_RE.split(action.leads_raw or "") if item]
+                action.leads = [lead for item in items for lead in parse_leads([item], self.w.legends.abbreviations)]
+                del by_role[ColumnRole.LEAD]
+        self.fill_fields(action, by_role, table.page)
         return True
 
     @staticmethod

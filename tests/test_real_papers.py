@@ -30,6 +30,7 @@ REAL_FLOORS = {
     "us_winston_salem_nc_sustainability_plan_2020.pdf": dict(ACTIONS_READ, level=1.0, ref=1.0, parent_ref=1.0,
                                                              priority_ref=1.0, rag=1.0,
                                                              kpi_recall=0.99, kpi_precision=0.99, kpi_values=0.99),
+    "us_atlanta_ga_clean_energy_plan_2018.pdf": dict(recall=0.06, precision=0.99),  # the p73 text cards only
     "uk_bristol_bswn_funding_kpi_report_2023.pdf": dict(kpi_recall=0.95, kpi_precision=0.95, kpi_values=0.95, facts=0.8),
 }
 RENDERING_FLOORS = {  # (rendering, document) -> floors
@@ -297,6 +298,38 @@ def test_lines_carry_the_weight_of_their_font():
     cell = table.grid()[1][1]
     assert [ln.bold for ln in cell.lines[:4]] == [True, True, False, False]
     assert table.grid()[1][0].lines[0].bold is True  # 'Transportation', set a quarter turn
+
+
+@needs_real_dev
+def test_text_cards_in_two_columns(real_dev_db):
+    """Bold title, paragraph, 'Lead Partners:' and the partners under it, two columns of cards to the
+    page (Atlanta, PDF p73; values as on the page): each card an action, each partner a lead."""
+    rows = {r["text"]: r for r in db_rows(real_dev_db, "SELECT text, level, leads, leads_raw FROM v_actions "
+                                                         "WHERE document = :d AND page = 73",
+                                          d="us_atlanta_ga_clean_energy_plan_2018.pdf")}
+    assert set(rows) == {
+        "Alternative Fuel Vehicle Adoption", "Atlanta Better Buildings Challenge", "Sustainable Building Ordinance",
+        "Commercial Buildings Energy & Water Efficiency Ordinance", "Clean Energy Atlanta – PACE Financing",
+        "Energy Savings Performance Contract", "Clean Energy & Equity", "Solar Atlanta"}
+    assert {r["level"] for r in rows.values()} == {"action"}
+    assert rows["Atlanta Better Buildings Challenge"]["leads"] == "; ".join([
+        "CoA Mayor’s Office of Resilience", "Central Atlanta Progress", "Midtown Alliance", "Livable Buckhead",
+        "Southface Energy Institute"])
+    assert rows["Clean Energy Atlanta – PACE Financing"]["leads_raw"] == "Invest Atlanta, CoA Mayor’s Office of Resilience"
+    assert rows["Solar Atlanta"]["leads"] == "CoA Mayor’s Office of Resilience"  # 'Lead Partner:', one
+
+
+def test_a_labelled_block_alone_under_a_heading_is_no_text_card():
+    """'Expected impact and outcomes of this plan:' over 'Lead officer:' once a page heads a priority
+    (csc improvement plan, p3): no card series, and a title ending in a colon heads a list."""
+    import pdfplumber
+
+    from extract.page_view import view_of_pdfplumber
+    from extract.readers import text_cards
+    with pdfplumber.open(SAMPLES / "csc-improvement-plan-2016-17.pdf") as pdf:
+        view = view_of_pdfplumber(pdf.pages[2])
+    assert text_cards.label_words(view.words, text_cards.TEXT_CARDS)  # the label is there
+    assert text_cards.read_tables(view, []) == []
 
 
 @needs_real_dev
