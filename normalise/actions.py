@@ -137,14 +137,19 @@ class ActionTables:
                 action.extra["description"] = clean_text(label.text) or ""
                 continue
             name = (clean_text(label.text) or "").rstrip(":")
-            by_role.setdefault(role_of_header(name), []).append(value)
-            if role_of_header(name) == ColumnRole.LEAD and LIST_LABEL_RE.search(name):
-                self.set_leads(action, cell_lines(value), value, table.page)
-                items = [item for item in LIST_SPLIT_RE.split(action.leads_raw or "") if item]
-                action.leads = [lead for item in items for lead in parse_leads([item], self.w.legends.abbreviations)]
-                del by_role[ColumnRole.LEAD]
+            role = role_of_header(name)
+            if role == ColumnRole.LEAD and LIST_LABEL_RE.search(name):
+                self.set_listed_leads(action, value, table.page)
+            else:
+                by_role.setdefault(role, []).append(value)
         self.fill_fields(action, by_role, table.page)
         return True
+
+    def set_listed_leads(self, record: ActionRecord, cell: Cell, page: int) -> None:
+        """Leads listed between commas and a last 'and' ('A, B, and C'): one lead each."""
+        self.set_leads(record, cell_lines(cell), cell, page)
+        items = [item for item in LIST_SPLIT_RE.split(record.leads_raw or "") if item]
+        record.leads = [lead for item in items for lead in parse_leads([item], self.w.legends.abbreviations)]
 
     @staticmethod
     def merged_at_bottom(table: ExtractedTable, layout: Layout) -> dict[int, Cell]:

@@ -5,10 +5,10 @@ cards in columns, two or three to a page.
 
 A card is recognised by a label from the vocabulary (`normalise/data/text_cards.yaml`) standing at
 the left edge of a column of text, with a bold title above it at that same edge and nothing but
-the card's own lines between (no gap wider than a blank line), and cards come in series: two or more
-on the page. A bold heading over a paragraph with no such label is prose, never a card, and so is a
-title ending in a colon ('Expected outcomes:' heads a list). The column runs from the label's left edge to the next
-column's (another label further right on the page) or to the page's edge.
+the card's own lines between (no gap wider than a blank line); and cards come in series, two or
+more to the page. A bold heading over a paragraph with no such label is prose, never a card, and so
+is a title ending in a colon ('Expected outcomes:' heads a list). The column runs from the label's
+left edge to the next column's (another label further right on the page) or to the page's edge.
 
 Each card becomes a two-column `ExtractedTable` (reader `text_card`), read by normalise/actions.py
 as one action:
@@ -63,7 +63,7 @@ def read_tables(view: PageView, taken: list[BBox], settings: TextCardSettings = 
     edges = column_edges([first["x0"] for first, _ in labels], settings)
     cards = []
     for first, label in labels:
-        left = next(e for e in edges if abs(e - first["x0"]) <= settings.min_column / 2)
+        left = min(edges, key=lambda e: abs(e - first["x0"]))
         right = next((e - settings.gutter for e in edges if e > left + settings.min_column), view.width)
         column = [w for w in words if left - settings.same_edge <= w["x0"] and w["x1"] <= right]
         card = read_card(column, label, left, settings)
@@ -77,26 +77,37 @@ def inside(word: dict, box: BBox) -> bool:
 
 
 def label_words(words: list[dict], settings: TextCardSettings) -> list[tuple[dict, list[dict]]]:
-    """(first word, the label's words) of each run of words reading as a label, starting a line
-    (no word just before it): the words up to the first one ending in ':' ('Lead', 'Partners:')."""
+    """(first word, the label's words) of each run of words reading as a label, starting a line or
+    standing past a gutter (a gap wider than the type is tall): the words up to the first one ending
+    in ':' ('Lead', 'Partners:')."""
     out = []
-    for word in words:
-        line = sorted((w for w in words if abs(w["top"] - word["top"]) <= settings.line_tolerance
-                       and w["x0"] >= word["x0"] and w["x0"] - word["x1"] < word["bottom"] - word["top"] + 20),
-                      key=lambda w: w["x0"])
-        run: list[dict] = []
-        for w in line:
-            if run and w["x0"] - run[-1]["x1"] > (w["bottom"] - w["top"]):
-                break  # a word gap wider than the type is a gutter: the next column's text
-            run.append(w)
-            if w["text"].endswith(":"):
-                break
-        starts_line = not any(abs(w["top"] - word["top"]) <= settings.line_tolerance
-                              and 0 <= word["x0"] - w["x1"] <= word["bottom"] - word["top"] for w in words)
-        if starts_line and run and run[-1]["text"].endswith(":") \
-                and label_pattern().match(" ".join(w["text"] for w in run)):
-            out.append((word, run))
+    for line in visual_lines(words, settings):
+        for i, word in enumerate(line):
+            if i and word["x0"] - line[i - 1]["x1"] <= type_size(word):
+                continue  # inside a run of text, not at its start
+            run = [word]
+            for nxt in line[i + 1:]:
+                if run[-1]["text"].endswith(":") or nxt["x0"] - run[-1]["x1"] > type_size(nxt):
+                    break
+                run.append(nxt)
+            if run[-1]["text"].endswith(":") and label_pattern().match(" ".join(w["text"] for w in run)):
+                out.append((word, run))
     return out
+
+
+def visual_lines(words: list[dict], settings: TextCardSettings) -> list[list[dict]]:
+    """Words grouped into lines across the whole page by their tops, each left to right."""
+    lines: list[list[dict]] = []
+    for word in sorted(words, key=lambda w: (round(w["top"]), w["x0"])):
+        if lines and abs(lines[-1][0]["top"] - word["top"]) <= settings.line_tolerance:
+            lines[-1].append(word)
+        else:
+            lines.append([word])
+    return [sorted(line, key=lambda w: w["x0"]) for line in lines]
+
+
+def type_size(word: dict) -> float:
+    return word["bottom"] - word["top"]
 
 
 def column_edges(xs: list[float], settings: TextCardSettings) -> list[float]:
