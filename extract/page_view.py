@@ -10,6 +10,7 @@ table functions, which the ruled reader reuses, take exactly that.
 from __future__ import annotations
 
 import bisect
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -17,6 +18,7 @@ from pdfplumber.utils.text import WordExtractor
 
 from .records import BBox
 
+BOLD_FONT_RE = re.compile(r"bold|black|heavy|demi|-bd\b|,bd\b", re.I)  # weights as PostScript font names spell them
 HAIRLINE = 2.0  # points: a filled rectangle this thin is a drawn rule, not shading
 NO_FILL = 0.97  # 0..1 on every RGB channel: lighter than this is white paper, not a fill
 RULE_GAP = 1.0  # points: letters further apart than this, with a rule between, are in two cells
@@ -145,11 +147,18 @@ def split_at_rules(words: list[dict], rules: list[dict]) -> list[dict]:
                 pieces.append([])
             pieces[-1].append(c)
         if len(pieces) == 1:
-            out.append(word)
+            out.append(dict(word, bold=set_in_bold(chars)))
             continue
         for piece in pieces:
-            out.append(dict(word, text="".join(c["text"] for c in piece), x0=piece[0]["x0"], x1=piece[-1]["x1"]))
+            out.append(dict(word, text="".join(c["text"] for c in piece), x0=piece[0]["x0"], x1=piece[-1]["x1"],
+                            bold=set_in_bold(piece)))
     return out
+
+
+def set_in_bold(chars: list[dict]) -> bool:
+    """Every letter set in a bold face, by its font's name: a heading inside a cell is told from the
+    lines under it by its weight alone."""
+    return all(BOLD_FONT_RE.search(c.get("fontname") or "") for c in chars if c["text"].strip())
 
 
 def quarter_turned(char: dict) -> bool:

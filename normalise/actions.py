@@ -9,13 +9,16 @@ printed level with it.
 
 from __future__ import annotations
 
+import re
+
 from extract.records import Cell, ExtractedTable, TextLine
 
-from .columns import ColumnRole, is_mark
+from .columns import ColumnRole, is_mark, role_of_header
 from .grid import cell_lines, cells_covering, flat, row_cells
 from .headings import CONTD_RE, Heading, read_heading
 from .layout import Layout, card_layout, continued_layout, find_header, headerless_layout, reads_as_new_header
 from .leads import parse_leads
+from .outline import is_outline, is_outline_table, read_outline
 from .rag import read_rag, split_rag_prefix
 from .records import ActionRecord, Level
 from .refs import parse_priority_heading, split_ref
@@ -28,6 +31,9 @@ TEXT_FIELDS = {
     ColumnRole.MEASURE: "measure_of_success", ColumnRole.DETAIL: "detail", ColumnRole.AGENCY: "agency",
 }
 STARTING_ROLES = {ColumnRole.REF, ColumnRole.AIM, ColumnRole.ACTION, ColumnRole.TASK}  # read where a cell starts
+TEXT_CARD_READER = "text_card"  # the reader name extract/readers/text_cards.py records on its tables
+LIST_LABEL_RE = re.compile(r"(?:partners|leads|agencies|organi[sz]ations|bodies|departments)$", re.I)  # names several
+LIST_SPLIT_RE = re.compile(r"\s*(?:,\s*(?:and\s+)?|\s+and\s+)\s*")  # 'A, B, and C'
 PLACEHOLDERS = {"-", "–", "—", "n/a", "na", "n.a.", "none", "nil", "."}  # printed for "nothing here"
 
 
@@ -67,6 +73,8 @@ class ActionTables:
     # -- tables -------------------------------------------------------------------------------
     def table(self, table: ExtractedTable, first_on_page: bool) -> bool:
         """Read the table if it is an action table (or goes on from one); False otherwise."""
+        if table.reader == TEXT_CARD_READER:
+            return self.text_card(table)
         found = find_header(table)
         if found is None and card_layout(table):
             return self.card(table)
@@ -116,6 +124,35 @@ class ActionTables:
         self.open_row = table.open_bottom  # a card cut by a page break goes on at the top of the next page
         return True
 
+    def text_card(self, table: ExtractedTable) -> bool:
+        """A text card (extract/readers/text_cards.py): the title is the action, the paragraph under it
+        its description, and each labelled line a field, by what its label names. A label naming
+        several ('Lead Partners:') lists them between commas and a last 'and'."""
+        self.w.table_read()
+        self.w.ensure_priority(table.page)
+        grid = table.grid()
+        self.w.action = action = self.new_record(grid[0][0], table.page, Level.ACTION, None)
+        self.layout, self.open_row = None, False
+        by_role: dict[ColumnRole, list[Cell]] = {}
+        for label, value in grid[1:]:
+            if value is None:
+                action.extra["description"] = clean_text(label.text) or ""
+                continue
+            name = (clean_text(label.text) or "").rstrip(":")
+            role = role_of_header(name)
+            if role == ColumnRole.LEAD and LIST_LABEL_RE.search(name):
+                self.set_listed_leads(action, value, table.page)
+            else:
+                by_role.setdefault(role, []).append(value)
+        self.fill_fields(action, by_role, table.page)
+        return True
+
+    def set_listed_leads(self, record: ActionRecord, cell: Cell, page: int) -> None:
+        """Leads listed between commas and a last 'and' ('A, B, and C'): one lead each."""
+        self.set_leads(record, cell_lines(cell), cell, page)
+        items = [item for item in LIST_SPLIT_RE.split(record.leads_raw or "") if item]
+        record.leads = [lead for item in items for lead in parse_leads([item], self.w.legends.abbreviations)]
+
     @staticmethod
     def merged_at_bottom(table: ExtractedTable, layout: Layout) -> dict[int, Cell]:
         """The field cells of the table's last row: a cell merged over rows that a page break cuts goes
@@ -136,6 +173,30 @@ class ActionTables:
         for row in range(table.n_rows):
             self.row(table, row, layout, False)
         self.open_row = table.open_bottom
+        return True
+
+    def outline(self, table: ExtractedTable) -> bool:
+        """A table of outlines (normalise/outline.py): each label a priority, each bold objective an
+        area in it, each strategy an action. The labels name this table's rows only: what the walk
+        stood in before the table holds again after it."""
+        if not is_outline_table(table):
+            return False
+        self.w.table_read()
+        before = (self.w.priority, self.w.aim, self.w.action)
+        for row in range(table.n_rows):
+            label, body = row_cells(table, row)
+            if label is not None and flat(label):
+                self.w.heading(Heading("priority", None, flat(label)), table.page, label)
+            if body is None or not is_outline(body):
+                continue
+            read = read_outline(body)
+            self.w.ensure_priority(table.page)
+            area = self.w.start_area(None, read.objective, table.page, body)
+            for text in read.strategies:
+                record = self.new_record(body, table.page, Level.ACTION, None, [text], parent=area)
+                record.parent_ref = area.ref or self.w.priority_ref  # the nearest ref printed or counted above
+        self.w.priority, self.w.aim, self.w.action = before
+        self.layout, self.open_row = None, False
         return True
 
     def banner_row(self, table: ExtractedTable, row: int, roles: list[ColumnRole] | None) -> bool:

@@ -224,6 +224,7 @@ KPI_HEADER_RE = re.compile(
     r"|kpi|performance|total|latest|previous|result|\byr\s*\d|year\s*\d|quarter|percent", re.I)
 KPI_HEADER_MAX_WORDS = 16  # a header cell longer than this is body text
 MONEY_RE = re.compile(r"[£$€]|\b(?:000s|£000|\$000|budget|spend|cost)\b", re.I)
+BUDGET_SHARE = 0.5  # of the value headers naming money for a budget: indicators may cost some of them ('Projected Cost | Risk')
 KPI_NAME_RE = re.compile(r"indicator|measuring|measures?\b|\bkpis?\b|performance|\bmetrics?\b", re.I)
 
 
@@ -234,7 +235,8 @@ def is_kpi_table(headers: list[str], strict: bool = False) -> bool:
         return False  # a row of prose is a body row, not a header
     if headers and KPI_NAME_RE.search(headers[0]):
         return True
-    if sum(bool(MONEY_RE.search(h)) for h in headers) >= 2:
+    money = sum(bool(MONEY_RE.search(h)) for h in headers[1:])
+    if money >= 2 and money >= BUDGET_SHARE * len([h for h in headers[1:] if h]):
         return False  # '2011/12 £000s | 2012/13 £000s': a budget, not indicators
     return not strict and sum(bool(KPI_HEADER_RE.search(h)) for h in headers[1:]) >= 2
 

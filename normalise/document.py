@@ -50,6 +50,7 @@ def vocabulary() -> dict:
         "publishers": [(re.compile(p["pattern"], re.I if p["pattern"].startswith("^") else 0), p.get("rename_borough", False))
                        for p in data["publishers"]],
         "doc_types": [(kind, re.compile(pattern, re.I)) for kind, pattern in data["doc_types"]],
+        "section_line": re.compile(data["section_line"], re.I),
     }
 
 
@@ -170,4 +171,8 @@ def read_facts(doc: ExtractedDocument) -> DocumentFacts:
             parsed = parse_priority_heading(line.text)
             if parsed and parsed[0] and parsed[1] and parsed[0] not in facts.priorities:
                 facts.priorities[parsed[0]] = Priority(ref=parsed[0], title=parsed[1], page=page.number)
+    for page in doc.pages:  # sections named elsewhere ('SECTION 2 TRANSPORTATION ...') number the rest
+        for line in page.lines:
+            if (m := vocabulary()["section_line"].match(" ".join(line.text.split()))) and m["num"] not in facts.priorities:
+                facts.priorities[m["num"]] = Priority(ref=m["num"], title=m["title"], page=page.number)
     return facts

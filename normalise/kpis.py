@@ -33,6 +33,7 @@ CARD_READER = "kpi_card"  # the reader name extract/readers/kpi_cards.py records
 CARD_REF_RE = re.compile(r"^\S+[.)]\s")  # a card title opening with its ref, set off: '3. Name', '4) Name'
 NOT_VALUES = {ColumnRole.PROGRESS, ColumnRole.NEXT_STEPS, ColumnRole.LEAD, ColumnRole.AGENCY}  # comments, owners
 FIGURES_SHARE = 0.6  # of a figures column's filled cells that must be numbers
+FIGURE_START_RE = re.compile(r"^\s*[<>≤≥~]?\s*[£$€]?\s*\d")  # a value opening with its figure ('80% below 2005')
 SUMMARY_SHARE = 0.5  # of a header row's cells that are rating words, for a count grid of ratings
 
 
@@ -62,6 +63,19 @@ def has_figures(table: ExtractedTable, header: list[str]) -> bool:
         any(value_kind(label) in ("target", "outturn", "baseline") for label in header[1:])
 
 
+def is_targets_table(table: ExtractedTable, header: list[str]) -> bool:
+    """'City | Goal': a name column beside columns headed by target words alone (not 'Target date'),
+    whose cells open with a figure ('80% below 2005 by 2050'): targets set out as indicators."""
+    if len(header) < 2 or not all(header) or any(
+            value_kind(h) != "target" or role_of_header(h) == ColumnRole.DEADLINE for h in header[1:]):
+        return False
+    for col in range(1, len(header)):
+        filled = [t for c in table.cells if c.col == col and c.row > 0 if (t := clean_text(c.text))]
+        if not filled or sum(bool(FIGURE_START_RE.match(t)) for t in filled) < FIGURES_SHARE * len(filled):
+            return False
+    return True
+
+
 def is_rating_summary(header: list[str]) -> bool:
     """'GREEN | AMBER | RED' over counts: a summary of ratings, not indicators."""
     filled = [h for h in header if h]
@@ -73,6 +87,7 @@ class KpiTables:
         self.w = walk
         self.header: list[str] | None = None
         self.body_values: list[set[str]] = []  # per column, what the last KPI table's rows held
+        self.page = 0  # where the last KPI table was read: only the next page's table may go on from it
 
     def card(self, table: ExtractedTable) -> bool:
         """A KPI card read by the card reader (extract/readers/kpi_cards.py): ref badge | title, then
@@ -126,22 +141,23 @@ class KpiTables:
 
     def continues(self, table: ExtractedTable) -> bool:
         """No header of its own (of indicators or of actions), and as many columns as the last KPI table's."""
-        return bool(self.header) and table.n_cols == len(self.header) and not is_kpi_table(
+        return self.goes_on(table) and not is_kpi_table(
             [flat(c) for c in cells_covering(table, 0)], strict=True) and not heads_actions(table)
 
     def table(self, table: ExtractedTable, action_layout: Layout | None) -> bool:
         """Read the table if it is a KPI table (or goes on from one); False otherwise."""
         first = [flat(c) for c in cells_covering(table, 0)]
-        if is_rating_summary(first):
-            return False
+        if table.n_cols < 2 or is_rating_summary(first):
+            return False  # a single column holds names with no values beside them
         if self.repeats_body_values(table, first):
             self.read(table, self.header, 0)  # its first row holds values the last table's rows held: it goes on
             return True
         # before any action table, only an indicator table that says so, or shows its figures, counts
-        if is_kpi_table(first, strict=action_layout is None and not has_figures(table, first)):
+        if is_kpi_table(first, strict=action_layout is None and not has_figures(table, first)) \
+                or is_targets_table(table, first):
             self.read(table, first, 1)
             return True
-        if self.header and table.n_cols == len(self.header):
+        if self.goes_on(table):
             self.read(table, self.header, 0)
             return True
         return False
@@ -149,17 +165,22 @@ class KpiTables:
     def repeats_body_values(self, table: ExtractedTable, first: list[str]) -> bool:
         """The first row repeats, in a column after the name, a value the last KPI table's rows held
         there ('National indicator'): a header names its column, it does not repeat what is under it."""
-        if not self.header or table.n_cols != len(self.header) or len(self.body_values) != len(first):
+        if not self.goes_on(table) or len(self.body_values) != len(first):
             return False
         filled = [(text, seen) for text, seen in zip(first[1:], self.body_values[1:]) if text]
         repeated = sum(text in seen for text, seen in filled)
         return repeated > 0 and repeated >= REPEATED_SHARE * len(filled) and not heads_actions(table)
 
+    def goes_on(self, table: ExtractedTable) -> bool:
+        """As many columns as the last KPI table, on its page or the next: a table pages further on,
+        past prose, is one of its own."""
+        return bool(self.header) and table.n_cols == len(self.header) and table.page <= self.page + 1
+
     def read(self, table: ExtractedTable, header: list[str], start: int) -> None:
         self.w.table_read()
         if header is not self.header:
             self.body_values = [set() for _ in range(table.n_cols)]
-        self.header = header
+        self.header, self.page = header, table.page
         for row in range(start, table.n_rows):
             for col, cell in enumerate(cells_covering(table, row)):
                 if cell is not None and col < len(self.body_values):
@@ -179,7 +200,7 @@ class KpiTables:
                               and i not in values and i != ref_col and roles[i] not in NOT_VALUES), None)
             if not name_cell:
                 continue
-            if name_cell.col_span >= table.n_cols - 1:
+            if 1 < name_cell.col_span >= table.n_cols - 1:
                 continue  # a section heading across the table, not an indicator
             ref_cell = cells[ref_col] if ref_col is not None else None
             ref = clean_text(ref_cell.text) if ref_cell is not None and ref_cell is not name_cell else None

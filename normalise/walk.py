@@ -217,7 +217,7 @@ def assemble(doc: ExtractedDocument, walk: Walk) -> Walk:
                     last = "action"
                 elif kpis.table(item, actions.layout):
                     last = "kpi"
-                elif actions.headerless(item):
+                elif actions.headerless(item) or actions.outline(item):
                     last = "action"
                 else:
                     keep_generic(walk, item)

@@ -27,8 +27,10 @@ REAL_FLOORS = {
     "us_fayetteville_nc_sustainability_plan_2009.pdf": dict(ACTIONS_READ, level=1.0, ref=0.98, priority_ref=0.99,
                                                             parent_ref=0.99, facts=0.99),
     "us_nashville_tn_climate_action_tracker_2021.pdf": dict(ACTIONS_READ, level=0.99, parent_ref=0.99),
-    "us_winston_salem_nc_sustainability_plan_2020.pdf": dict(recall=0.3, precision=0.99, exact_text=0.99, rag=1.0,
-                                                             kpi_recall=0.55, kpi_precision=0.99, kpi_values=0.5),
+    "us_winston_salem_nc_sustainability_plan_2020.pdf": dict(ACTIONS_READ, level=1.0, ref=1.0, parent_ref=1.0,
+                                                             priority_ref=1.0, rag=1.0,
+                                                             kpi_recall=0.99, kpi_precision=0.99, kpi_values=0.99),
+    "us_atlanta_ga_clean_energy_plan_2018.pdf": dict(recall=0.06, precision=0.99),  # the p73 text cards only
     "uk_bristol_bswn_funding_kpi_report_2023.pdf": dict(kpi_recall=0.95, kpi_precision=0.95, kpi_values=0.95, facts=0.8),
 }
 RENDERING_FLOORS = {  # (rendering, document) -> floors
@@ -218,6 +220,119 @@ def test_status_words_are_kept_as_printed(real_dev_db):
                    "WHERE d.file_name = :d AND a.page = 7 ORDER BY a.seq", d="us_winston_salem_nc_sustainability_plan_2020.pdf")
     assert [(r["status_raw"], r["rag"]) for r in rows] == [("No", None), ("Yes", None), ("Yes", None), ("No", None),
                                                            ("Ongoing", None), ("No", None)]
+
+
+@needs_real_dev
+def test_bold_objective_over_its_strategies(real_dev_db):
+    """One cell per objective: a bold line, then its strategies as regular lines indented under it,
+    each strategy's '>' sub-items and wrapped lines its own text; the turned label beside it is the
+    section, numbered as the contents list numbers it (Winston-Salem Table 1, PDF p4)."""
+    rows = db_rows(real_dev_db, "SELECT level, text, parent_ref, priority_ref FROM v_actions WHERE document = :d "
+                   "AND page = 4 ORDER BY action_id", d="us_winston_salem_nc_sustainability_plan_2020.pdf")
+    assert [(r["level"], r["text"], r["parent_ref"], r["priority_ref"]) for r in rows] == [
+        ("priority_area", "Encourage employees to use more diverse modes of transportation and reduce vehicle miles "
+                          "traveled", "2", "2"),
+        ("action", "Initiate a Transportation Demand Management program for city employees Educate employees on other "
+                   "transportation options", "2", "2"),
+        ("action", "Collect and analyze data to track employee travel behavior Survey employees to understand regular "
+                   "travel behavior", "2", "2"),
+        ("action", "Continue to install electric vehicle charging stations Implement electric vehicle policies to "
+                   "prepare for increased infrastructure Identify areas for future installations of electric vehicle "
+                   "charging stations", "2", "2"),
+        ("priority_area", "Energy Use Conservation", "3", "3"),
+        ("action", "Participate in energy conservation efforts Continue to participate in Daylight Hour campaign. "
+                   "Strive to reach 100% of city office participation in those offices that have non-essential "
+                   "lighting", "3", "3")]
+
+
+@needs_real_dev
+def test_a_line_that_could_have_gone_on_the_line_before_starts_a_strategy(real_dev_db):
+    """'Assess the state of the city's urban forest' ends short of the cell's edge: the capital under it
+    starts the next strategy; 'efficiency standards ...' under a full line carries it on (PDF p5)."""
+    rows = db_rows(real_dev_db, "SELECT text FROM v_actions WHERE document = :d AND page = 5 AND level = 'action' "
+                   "ORDER BY action_id LIMIT 5", d="us_winston_salem_nc_sustainability_plan_2020.pdf")
+    assert [r["text"] for r in rows] == [
+        "Replace lights in city facilities and on city owned properties with LEDs Create a multi-phase implementation "
+        "plan for LED replacement",
+        "Establish standards for new or renovated government buildings to meet the energy efficiency standards from "
+        "LEED and/or Energy STAR",
+        "Work with the local utility to identify potential locations for solar panels on city facilities Partner with "
+        "other North Carolina municipalities to collaboratively support growth in Duke Energy’s renewable energy "
+        "efforts Research options for acquiring solar PV systems as a local government entity Invest in the "
+        "installation of solar panels on solar ready city facilities",
+        "Assess the state of the city's urban forest",
+        "Continue to plant trees throughout the city and county Utilize an urban forest assessment to identify the "
+        "most available spaces for future Community Roots Day events"]
+
+
+@needs_real_dev
+def test_a_table_of_targets_is_one_of_indicators(real_dev_db):
+    """'City | Goal', each goal opening with its figure: one indicator per city (Winston-Salem Table 4,
+    PDF p12, values as printed)."""
+    rows = db_rows(real_dev_db, "SELECT name, column_label, value_raw FROM v_measures WHERE document = :d AND page = 12",
+                   d="us_winston_salem_nc_sustainability_plan_2020.pdf")
+    assert {r["column_label"] for r in rows} == {"Goal"}
+    assert {r["name"]: r["value_raw"] for r in rows} == {
+        "Apex": "100% renewable energy by 2050", "Asheville": "80% below 2001-2002 ASAP",
+        "Cary": "13% below 2020 business as usual", "Chapel Hill": "60% below 2005 by 2050",
+        "Charlotte": "100% zero carbon for buildings/fleet by 2030", "Durham| Co.": "50% below 2005 by 2030",
+        "Hillsborough": "80% renewable energy by 2030",
+        "Orange Co.": "20%, 10% and 5% reductions from 2010 for buildings, vehicles, and water"}
+
+
+@needs_real_dev
+def test_indicators_that_cost_something_are_no_budget(real_dev_db):
+    """Two cost columns among five (Risk, Readiness ...) do not make a budget (Winston-Salem Table 3, PDF p11)."""
+    rows = db_rows(real_dev_db, "SELECT column_label, value_raw FROM v_measures WHERE document = :d AND name = 'Drought'",
+                   d="us_winston_salem_nc_sustainability_plan_2020.pdf")
+    assert {r["column_label"]: r["value_raw"] for r in rows} == {
+        "Historical Average Cost (2011-2015)": "$ 29,629.00", "Probability of 2040 event": "Medium",
+        "Projected Cost": "$ 91,079.00", "Risk": "41.8%", "Readiness": "58.1%"}
+
+
+@needs_real_dev
+def test_lines_carry_the_weight_of_their_font():
+    """Calibri-Bold objectives and turned labels read as bold, Calibri strategies as regular (PDF p4)."""
+    import pdfplumber
+
+    from extract.pdf import extract_page
+    with pdfplumber.open(REAL_DEV / "us_winston_salem_nc_sustainability_plan_2020.pdf") as pdf:
+        (table,) = extract_page(pdf.pages[3]).tables
+    cell = table.grid()[1][1]
+    assert [ln.bold for ln in cell.lines[:4]] == [True, True, False, False]
+    assert table.grid()[1][0].lines[0].bold is True  # 'Transportation', set a quarter turn
+
+
+@needs_real_dev
+def test_text_cards_in_two_columns(real_dev_db):
+    """Bold title, paragraph, 'Lead Partners:' and the partners under it, two columns of cards to the
+    page (Atlanta, PDF p73; values as on the page): each card an action, each partner a lead."""
+    rows = {r["text"]: r for r in db_rows(real_dev_db, "SELECT text, level, leads, leads_raw FROM v_actions "
+                                                         "WHERE document = :d AND page = 73",
+                                          d="us_atlanta_ga_clean_energy_plan_2018.pdf")}
+    assert set(rows) == {
+        "Alternative Fuel Vehicle Adoption", "Atlanta Better Buildings Challenge", "Sustainable Building Ordinance",
+        "Commercial Buildings Energy & Water Efficiency Ordinance", "Clean Energy Atlanta – PACE Financing",
+        "Energy Savings Performance Contract", "Clean Energy & Equity", "Solar Atlanta"}
+    assert {r["level"] for r in rows.values()} == {"action"}
+    assert rows["Atlanta Better Buildings Challenge"]["leads"] == "; ".join([
+        "CoA Mayor’s Office of Resilience", "Central Atlanta Progress", "Midtown Alliance", "Livable Buckhead",
+        "Southface Energy Institute"])
+    assert rows["Clean Energy Atlanta – PACE Financing"]["leads_raw"] == "Invest Atlanta, CoA Mayor’s Office of Resilience"
+    assert rows["Solar Atlanta"]["leads"] == "CoA Mayor’s Office of Resilience"  # 'Lead Partner:', one
+
+
+def test_a_labelled_block_alone_under_a_heading_is_no_text_card():
+    """'Expected impact and outcomes of this plan:' over 'Lead officer:' once a page heads a priority
+    (csc improvement plan, p3): no card series, and a title ending in a colon heads a list."""
+    import pdfplumber
+
+    from extract.page_view import view_of_pdfplumber
+    from extract.readers import text_cards
+    with pdfplumber.open(SAMPLES / "csc-improvement-plan-2016-17.pdf") as pdf:
+        view = view_of_pdfplumber(pdf.pages[2])
+    assert text_cards.label_words(view.words, text_cards.TEXT_CARDS)  # the label is there
+    assert text_cards.read_tables(view, []) == []
 
 
 @needs_real_dev

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from ..page_view import PageView
 from ..records import ExtractedTable
-from . import aligned, banded, kpi_cards, row_ruled, ruled
+from . import aligned, banded, kpi_cards, row_ruled, ruled, text_cards
 
-READERS = (kpi_cards, banded, ruled, row_ruled, aligned)  # strongest evidence first: cards, fills hiding columns,
-# strokes, rules between rows, the alignment of the text alone
+READERS = (kpi_cards, banded, ruled, row_ruled, text_cards, aligned)  # strongest evidence first: cards, fills
+# hiding columns, strokes, rules between rows, a labelled line under a bold title, the alignment of the text alone
 
 
 def read_page_tables(view: PageView) -> list[ExtractedTable]:

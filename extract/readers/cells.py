@@ -41,8 +41,16 @@ def words_to_lines(words: list[dict], settings: CellSettings = CELLS) -> list[Te
     for group in turned_lines([w for w in words if is_turned(w)]) + lines:
         bbox = (min(w["x0"] for w in group), min(w["top"] for w in group),
                 max(w["x1"] for w in group), max(w["bottom"] for w in group))
-        out.append(TextLine(text=" ".join(w["text"] for w in group), bbox=bbox, confidence=lowest_confidence(group)))
+        out.append(TextLine(text=" ".join(w["text"] for w in group), bbox=bbox, confidence=lowest_confidence(group),
+                            bold=line_is_bold(group)))
     return out
+
+
+def line_is_bold(words: list[dict]) -> bool | None:
+    """Whether every word of a line is set in bold (page_view marks each word); None when the words
+    carry no fonts (read by OCR)."""
+    marks = [w["bold"] for w in words if "bold" in w]
+    return all(marks) if marks else None
 
 
 def is_turned(word: dict) -> bool:
