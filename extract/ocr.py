@@ -67,6 +67,8 @@ class OcrSettings:
     language: str = "eng"  # the trained data Tesseract reads with (eng.traineddata)
     min_dpi: int = 150  # pixels per inch: a scan is read at its own resolution, but never coarser than this
     max_dpi: int = 300  # ... nor finer: past 300 dpi Tesseract reads no better and only takes longer
+    read_dpi: int = int(os.environ.get("CP_READ_DPI", 300))  # the image Tesseract reads is resampled up to this (boxes scaled back)
+    read_interpolation: int = int(os.environ.get("CP_READ_INTERP", cv2.INTER_CUBIC))
     page_psm: int = 6  # Tesseract page segmentation for the page copies: one block (automatic layout drops table columns)
     lone_value_psm: int = 6  # ... for the strip of short values: one block of text, a value a line
     layer_gap: float = 30.0  # points: cells closer side by side than this are OCR'd on different page copies
@@ -298,6 +300,17 @@ def layer_cells(boxes: list[BBox], settings: OcrSettings = SETTINGS) -> list[int
     return out
 
 
+def recognise(image: np.ndarray, dpi: int, psm: int, settings: OcrSettings = SETTINGS) -> list[Word]:
+    """Tesseract's words on a page image of `dpi`, read resampled up to read_dpi, boxes in the image's pixels."""
+    factor = settings.read_dpi / dpi
+    if factor <= 1:
+        return engine(settings.language).words(image, dpi, psm)
+    big = cv2.resize(image, None, fx=factor, fy=factor, interpolation=settings.read_interpolation)
+    return [Word(w.text, w.x0 / factor, w.top / factor, w.x1 / factor, w.bottom / factor, w.confidence, w.line,
+                 w.line_top / factor, w.line_bottom / factor)
+            for w in engine(settings.language).words(big, settings.read_dpi, psm)]
+
+
 def mosaic_words(clean: np.ndarray, boxes_px: list[tuple[int, int, int, int]], layers: list[int], dpi: int,
                  settings: OcrSettings = SETTINGS) -> list[Word]:
     """Every word of the page in page pixels, read from copies of the page stacked into one image:
@@ -325,7 +338,7 @@ def mosaic_words(clean: np.ndarray, boxes_px: list[tuple[int, int, int, int]], l
     white = np.full((settings.mosaic_gap_px, clean.shape[1]), 255, dtype=clean.dtype)
     stack = np.vstack([part for copy in copies for part in (copy, white)][:-1])
     out = []
-    for w in engine(settings.language).words(stack, dpi, settings.page_psm):
+    for w in recognise(stack, dpi, settings.page_psm, settings):
         middle = (w.top + w.bottom) / 2
         start, lo, _ = next((o for o in offsets if o[0] <= middle < o[2] + settings.mosaic_gap_px), offsets[-1])
         shift = start - lo
@@ -371,7 +384,7 @@ def lone_values(clean: np.ndarray, boxes_px: list[tuple[int, int, int, int]], wo
         starts.append(cursor)
         cursor += bottom - top + 2 * pad
     out = []
-    for w in engine(settings.language).words(strip, dpi, settings.lone_value_psm):
+    for w in recognise(strip, dpi, settings.lone_value_psm, settings):
         k = max(j for j, start in enumerate(starts) if start <= (w.top + w.bottom) / 2)
         x0, top, _, _ = todo[k]
         dx, dy = x0 - pad, top - starts[k] - pad
