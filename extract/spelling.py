@@ -33,6 +33,8 @@ class SpellingSettings:
     min_length: int = 3  # letters: shorter words are too ambiguous to correct
     long_word: int = 9  # letters: a word this long may be two edits from its correction (one otherwise)
     max_confusions: int = 2  # confusions undone at most in one word
+    list_gap: float = 1.5  # times the line height: a word this far from the one before it on its line starts the line (another cell)
+    list_column: float = 6.0  # points: list markers whose left edges are this close are one list's
 
 
 SETTINGS = SpellingSettings()
@@ -185,11 +187,51 @@ class Vocabulary:
         return lead + self.cased(word, core) + trail if word else text
 
 
+LIST_LETTER_RE = re.compile(r"^(?P<open>\(?)(?P<mark>[^\s()]{1,2})(?P<close>\))$")
+
+
+def line_starts(words: list[dict], settings: SpellingSettings = SETTINGS) -> list[int]:
+    """Indexes of the words that begin their line (no word of the same line close before them)."""
+    out = []
+    for i, w in enumerate(words):
+        reach = settings.list_gap * (w["bottom"] - w["top"])
+        if not any(o["top"] == w["top"] and o["x1"] <= w["x0"] + 1 and w["x0"] - o["x1"] < reach
+                   for j, o in enumerate(words) if j != i):
+            out.append(i)
+    return out
+
+
+def list_letters(words: list[dict], settings: SpellingSettings = SETTINGS) -> list[dict]:
+    """A lettered list's markers misread (`¢)`, `€)`, `1)`, `0)` for c), e), l), o)) put right where
+    the marker before or after it in the same column is the letter before or after.
+
+    Only a marker's neighbours tell `1)` in a list lettered a) to o) from a numbered item."""
+    starts = [i for i in line_starts(words, settings) if LIST_LETTER_RE.match(words[i]["text"])]
+    out = list(words)
+    for i in starts:
+        m = LIST_LETTER_RE.match(words[i]["text"])
+        if m["mark"].isalpha() and m["mark"].islower() and len(m["mark"]) == 1:
+            continue
+        column = sorted((j for j in starts if abs(words[j]["x0"] - words[i]["x0"]) <= settings.list_column),
+                        key=lambda j: words[j]["top"])
+        k = column.index(i)
+        neighbours = {LIST_LETTER_RE.match(words[j]["text"])["mark"]: step
+                      for j, step in ((column[k - 1], 1) if k else (None, 0), (column[k + 1], -1) if k + 1 < len(column) else (None, 0))
+                      if j is not None}
+        for letter in set(confusions().get(m["mark"], [])) | {m["mark"].lower()[:1]}:
+            if len(letter) == 1 and letter.islower() and any(len(n) == 1 and n.islower() and ord(n) + step == ord(letter)
+                                                             for n, step in neighbours.items()):
+                out[i] = dict(words[i], text=m["open"] + letter + m["close"])
+                break
+    return out
+
+
 def correct_views(views: list[PageView], settings: SpellingSettings = SETTINGS) -> list[PageView]:
     """The page views of one document with their doubtful OCR words corrected (see module docstring)."""
     vocabulary = Vocabulary([w for v in views for w in v.words], settings)
     out = []
     for view in views:
-        words = [dict(w, text=vocabulary.corrected(w["text"])) if doubtful(w, settings) else w for w in view.words]
+        words = list_letters([dict(w, text=vocabulary.corrected(w["text"])) if doubtful(w, settings) else w
+                              for w in view.words], settings)
         out.append(replace(view, words=words))
     return out
