@@ -33,7 +33,7 @@ class SpellingSettings:
     min_length: int = 3  # letters: shorter words are too ambiguous to correct
     long_word: int = 9  # letters: a word this long may be two edits from its correction (one otherwise)
     max_confusions: int = 2  # confusions undone at most in one word
-    list_gap: float = 1.5  # times the line height: a word this far from the one before it on its line starts the line (another cell)
+    list_gap: float = 0.8  # times the line height: a word further than this from the one before it on its line starts a line (of its own cell; a word space is about 0.25)
     list_column: float = 6.0  # points: list markers whose left edges are this close are one list's
 
 
@@ -206,23 +206,25 @@ def list_letters(words: list[dict], settings: SpellingSettings = SETTINGS) -> li
     the marker before or after it in the same column is the letter before or after.
 
     Only a marker's neighbours tell `1)` in a list lettered a) to o) from a numbered item."""
-    starts = [i for i in line_starts(words, settings) if LIST_LETTER_RE.match(words[i]["text"])]
+    starts = sorted((i for i in line_starts(words, settings) if LIST_LETTER_RE.match(words[i]["text"])),
+                    key=lambda i: words[i]["top"])
     out = list(words)
+
+    def mark(j: int) -> str:
+        return LIST_LETTER_RE.match(out[j]["text"])["mark"]
+
     for i in starts:
         m = LIST_LETTER_RE.match(words[i]["text"])
-        if m["mark"].isalpha() and m["mark"].islower() and len(m["mark"]) == 1:
+        if len(m["mark"]) == 1 and m["mark"].islower():
             continue
-        column = sorted((j for j in starts if abs(words[j]["x0"] - words[i]["x0"]) <= settings.list_column),
-                        key=lambda j: words[j]["top"])
+        column = [j for j in starts if abs(words[j]["x0"] - words[i]["x0"]) <= settings.list_column]
         k = column.index(i)
-        neighbours = {LIST_LETTER_RE.match(words[j]["text"])["mark"]: step
-                      for j, step in ((column[k - 1], 1) if k else (None, 0), (column[k + 1], -1) if k + 1 < len(column) else (None, 0))
-                      if j is not None}
-        for letter in set(confusions().get(m["mark"], [])) | {m["mark"].lower()[:1]}:
-            if len(letter) == 1 and letter.islower() and any(len(n) == 1 and n.islower() and ord(n) + step == ord(letter)
-                                                             for n, step in neighbours.items()):
-                out[i] = dict(words[i], text=m["open"] + letter + m["close"])
-                break
+        expected = ({chr(ord(mark(column[k - 1])) + 1)} if k and len(mark(column[k - 1])) == 1 else set()) | \
+                   ({chr(ord(mark(column[k + 1])) - 1)} if k + 1 < len(column) and len(mark(column[k + 1])) == 1 else set())
+        readings = set(confusions().get(m["mark"], [])) | {m["mark"].lower()}
+        letter = next((c for c in sorted(readings & expected) if c.isalpha() and c.islower()), None)
+        if letter:
+            out[i] = dict(words[i], text=m["open"] + letter + m["close"])
     return out
 
 
