@@ -182,9 +182,11 @@ class Vocabulary:
         return word.capitalize() if core[0].isupper() else word
 
     def corrected(self, text: str) -> str:
+        """The reading with its word corrected, each part of a compound written with `/` apart."""
         lead, core, trail = split_word(text)
-        word = self.correction(core) if core else None
-        return lead + self.cased(word, core) + trail if word else text
+        parts = core.split("/")
+        fixed = [self.cased(word, part) if (word := self.correction(part)) else part for part in parts]
+        return lead + "/".join(fixed) + trail if fixed != parts else text
 
 
 LIST_LETTER_RE = re.compile(r"^(?P<open>\(?)(?P<mark>[^\s()]{1,2})(?P<close>\))$")
@@ -203,7 +205,8 @@ def line_starts(words: list[dict], settings: SpellingSettings = SETTINGS) -> lis
 
 def list_letters(words: list[dict], settings: SpellingSettings = SETTINGS) -> list[dict]:
     """A lettered list's markers misread (`¢)`, `€)`, `1)`, `0)` for c), e), l), o)) put right where
-    the marker before or after it in the same column is the letter before or after.
+    the marker before or after it in the same column is the letter before or after (or, after a
+    letter, where it reads as `a`: the next list begins).
 
     Only a marker's neighbours tell `1)` in a list lettered a) to o) from a numbered item."""
     starts = sorted((i for i in line_starts(words, settings) if LIST_LETTER_RE.match(words[i]["text"])),
@@ -219,8 +222,10 @@ def list_letters(words: list[dict], settings: SpellingSettings = SETTINGS) -> li
             continue
         column = [j for j in starts if abs(words[j]["x0"] - words[i]["x0"]) <= settings.list_column]
         k = column.index(i)
-        expected = ({chr(ord(mark(column[k - 1])) + 1)} if k and len(mark(column[k - 1])) == 1 else set()) | \
-                   ({chr(ord(mark(column[k + 1])) - 1)} if k + 1 < len(column) and len(mark(column[k + 1])) == 1 else set())
+        before = mark(column[k - 1]) if k else ""
+        after = mark(column[k + 1]) if k + 1 < len(column) else ""
+        expected = ({chr(ord(before) + 1), "a"} if len(before) == 1 and before.isalpha() else set()) | \
+                   ({chr(ord(after) - 1)} if len(after) == 1 and after.isalpha() else set())  # after a letter, a list may start again
         readings = set(confusions().get(m["mark"], [])) | {m["mark"].lower()}
         letter = next((c for c in sorted(readings & expected) if c.isalpha() and c.islower()), None)
         if letter:

@@ -29,6 +29,7 @@ def test_months_come_from_the_lexicon_and_words_from_the_english_list():
 
 def test_words_acronyms_and_codes_are_kept_as_read():
     kept = ["implemented", "levels", "provided", "old", "YOS", "CAFs", "1to", "0-25", "skills/GCSEs", "heath"]
+    assert VOCABULARY.corrected("schoo!s/GCSEs") == "schools/GCSEs"
     assert [VOCABULARY.corrected(t) for t in kept] == kept
 
 
@@ -47,7 +48,7 @@ def test_only_doubtful_words_are_corrected():
 
 
 def test_a_lettered_lists_markers_are_read_from_their_neighbours():
-    marks = ["a)", "b)", "¢)", "d)", "€)", "f)", "1)", "m)", "N)", "0)", "p)", "1)", "2)", "3)"]
+    marks = ["a)", "b)", "¢)", "d)", "€)", "f)", "1)", "m)", "N)", "0)", "p)", "4)", "1)", "2)", "3)"]
     words = [w for k, m in enumerate(marks) for w in (word(m, 0.9, 10, 20.0 * k), word("text", 0.97, 40, 20.0 * k))]
     fixed = [w["text"] for w in list_letters(words) if w["x0"] == 10]
-    assert fixed == ["a)", "b)", "c)", "d)", "e)", "f)", "l)", "m)", "n)", "o)", "p)", "1)", "2)", "3)"]
+    assert fixed == ["a)", "b)", "c)", "d)", "e)", "f)", "l)", "m)", "n)", "o)", "p)", "a)", "1)", "2)", "3)"]
