@@ -218,7 +218,8 @@ def extract_document(path: Path, sha256: str | None = None, on_page=None,
     When sha256 (taken before reading) is given, the file is hashed again afterwards: a file
     rewritten while being read is reported rather than loaded as a mix of two versions.
     With `pages` (1-based numbers) only those pages are read, each exactly as in a whole reading
-    (the tables export, councilplans/tables.py); `page_count` stays the document's, and a
+    (the tables export, councilplans/tables.py), except that scanned pages' doubtful words are
+    corrected against the selection's vocabulary; `page_count` stays the document's, and a
     selection holding no text is an empty document, not an error.
     """
     path = Path(path)

@@ -2,7 +2,8 @@
 
 At 150 dpi Tesseract turns a thin `l` into `!` or `t`, `ri` into `n`, `rn` into `m` (`loca!`,
 `Apn! 2022`, `govemance`), with a confidence a little under its usual. The same word is
-usually read cleanly elsewhere in the document. A word read below DOUBTFUL becomes a word of
+usually read cleanly elsewhere in the document. A doubtful word (read less sure than
+`doubtful`, or holding a mark among its letters) becomes a word of
 the document's confident vocabulary (or of the project's lexicons, normalise/data/*.yaml) that
 it reaches by undoing the scan's usual confusions (normalise/data/ocr.yaml) or by one edit,
 or else an English word the confusions alone reach. A doubtful word that is an English word
@@ -29,7 +30,7 @@ from .page_view import PageView
 @dataclass(frozen=True)
 class SpellingSettings:
     confident: float = 0.95  # 0..1: a word read at least this sure is the document's vocabulary (the fast model's clean words read 0.95-0.97)
-    doubtful: float = 0.95  # ... a word read less sure than this may be corrected (misreads measured at 0.67-0.93)
+    doubtful: float = 0.95  # ... a word read less sure than this may be corrected (misreads measured at 0.52-0.93)
     min_length: int = 3  # letters: shorter words are too ambiguous to correct
     long_word: int = 9  # letters: a word this long may be two edits from its correction (one otherwise)
     max_confusions: int = 2  # confusions undone at most in one word
@@ -122,7 +123,7 @@ class Vocabulary:
         self.known = set(self.forms) | lexicon()
         self.choices = sorted(self.known)
 
-    def count(self, word: str) -> int:
+    def count(self, word: str) -> float:
         """How often the document read `word` confidently; English words it did not read rank by frequency below."""
         if word in self.forms:
             return sum(self.forms[word].values())
@@ -194,11 +195,13 @@ LIST_LETTER_RE = re.compile(r"^(?P<open>\(?)(?P<mark>[^\s()]{1,2})(?P<close>\))$
 
 def line_starts(words: list[dict], settings: SpellingSettings = SETTINGS) -> list[int]:
     """Indexes of the words that begin their line (no word of the same line close before them)."""
+    lines: dict[float, list[dict]] = defaultdict(list)  # a line's words share its top
+    for w in words:
+        lines[w["top"]].append(w)
     out = []
     for i, w in enumerate(words):
         reach = settings.list_gap * (w["bottom"] - w["top"])
-        if not any(o["top"] == w["top"] and o["x1"] <= w["x0"] + 1 and w["x0"] - o["x1"] < reach
-                   for j, o in enumerate(words) if j != i):
+        if not any(o is not w and o["x1"] <= w["x0"] + 1 and w["x0"] - o["x1"] < reach for o in lines[w["top"]]):
             out.append(i)
     return out
 
