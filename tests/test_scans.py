@@ -38,15 +38,16 @@ SCANS = {  # scanned copy name -> (rendering, document, how it is scanned)
     "html-ecf.pdf": ("html", "ecf-portfolio-plan-update-2017-18", CopierScan(seed=104, colour=True, jpeg_quality=45)),
 }
 # Floors from what these scans measured (bench/README.md has the whole corpus), a little below it so
-# a regression in one document shows. They are below the targets where OCR still falls short:
-# character errors at 150 dpi (`Bromiey`, `loca!`, `Apri 2022`) cost exact text and deadlines, and
-# the HTML copy loses the thin light-grey borders between its fill-only rating cells.
-FLOORS = {  # measured: docx-cef recall 1.0, text 0.44, RAG 1.0, deadline 0.5, lead F1 0.95
-    "docx-cef.pdf": dict(recall=0.95, rag=0.95, deadline=0.45, exact_text=0.4, lead_f1=0.9),
-    # measured: recall 0.95, text 0.21, RAG 0.95, deadline 1.0, KPI recall 1.0
-    "docx-ecf.pdf": dict(recall=0.9, rag=0.9, deadline=0.95, exact_text=0.15, kpi_recall=0.95),
-    # measured: recall 0.42, text 0.41, RAG 0.71, deadline 1.0, KPI recall 1.0 (born-digital: recall 0.88)
-    "html-ecf.pdf": dict(recall=0.4, rag=0.7, deadline=0.95, exact_text=0.4, kpi_recall=0.95),
+# a regression in one document shows. Tesseract reads the page resampled to 225 dpi and doubtful
+# words are corrected against the document's confident vocabulary (extract/spelling.py); what is
+# left is mostly case (`Joint` for `joint` at 150 dpi) and real words misread (`heath`), and the
+# HTML copy still loses the thin light-grey borders of some pages (recall below the target).
+FLOORS = {  # measured: docx-cef recall 1.0, text 0.94, RAG 1.0, deadline 1.0, lead F1 1.0
+    "docx-cef.pdf": dict(recall=0.95, rag=0.95, deadline=0.95, exact_text=0.9, lead_f1=0.95),
+    # measured: recall 1.0, text 0.80, RAG 0.95, deadline 1.0, KPI recall 1.0
+    "docx-ecf.pdf": dict(recall=0.95, rag=0.9, deadline=0.95, exact_text=0.78, kpi_recall=0.95),
+    # measured: recall 0.51, text 0.76, RAG 0.90, deadline 1.0, KPI recall 1.0 (born-digital: recall 0.88)
+    "html-ecf.pdf": dict(recall=0.5, rag=0.88, deadline=0.95, exact_text=0.74, kpi_recall=0.95),
 }
 
 
@@ -110,7 +111,7 @@ def test_rating_words_on_grey_and_fills_in_colour(scans):
     rows = db_rows(url, "SELECT d.file_name, a.rag_source, count(*) AS n FROM actions a JOIN documents d "
                         "ON d.id = a.document_id WHERE a.rag IS NOT NULL GROUP BY d.file_name, a.rag_source")
     sources = {(r["file_name"], r["rag_source"]): r["n"] for r in rows}
-    assert sources.get(("html-ecf.pdf", "colour"), 0) >= 8  # measured 8 (of the 17 actions it finds)
+    assert sources.get(("html-ecf.pdf", "colour"), 0) >= 14  # measured 16 (of the 21 actions it finds)
     assert not any(f == "html-ecf.pdf" and s != "colour" for f, s in sources)
     assert sources.get(("docx-ecf.pdf", "word"), 0) + sources.get(("docx-ecf.pdf", "word+colour"), 0) >= 20
 

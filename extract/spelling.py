@@ -1,0 +1,247 @@
+"""Doubtful OCR words corrected against the words the same document reads with confidence.
+
+At 150 dpi Tesseract turns a thin `l` into `!` or `t`, `ri` into `n`, `rn` into `m` (`loca!`,
+`Apn! 2022`, `govemance`), with a confidence a little under its usual. The same word is
+usually read cleanly elsewhere in the document. A doubtful word (read less sure than
+`doubtful`, or holding a mark among its letters) becomes a word of
+the document's confident vocabulary (or of the project's lexicons, normalise/data/*.yaml) that
+it reaches by undoing the scan's usual confusions (normalise/data/ocr.yaml) or by one edit,
+or else an English word the confusions alone reach. A doubtful word that is an English word
+(pyspellchecker's word list) is kept; no correction is ever a word nobody prints, and none is
+made when two candidates are equally good.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from importlib import resources
+
+import yaml
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
+
+from .page_view import PageView
+
+
+@dataclass(frozen=True)
+class SpellingSettings:
+    confident: float = 0.95  # 0..1: a word read at least this sure is the document's vocabulary (the fast model's clean words read 0.95-0.97)
+    doubtful: float = 0.95  # ... a word read less sure than this may be corrected (misreads measured at 0.52-0.93)
+    min_length: int = 3  # letters: shorter words are too ambiguous to correct
+    long_word: int = 9  # letters: a word this long may be two edits from its correction (one otherwise)
+    max_confusions: int = 2  # confusions undone at most in one word
+    list_gap: float = 0.8  # times the line height: a word further than this from the one before it on its line starts a line (of its own cell; a word space is about 0.25)
+    list_column: float = 6.0  # points: list markers whose left edges are this close are one list's
+
+
+SETTINGS = SpellingSettings()
+LEADING = "([{\"'“‘"
+TRAILING = ")}\"'”’,.;:?"  # not `]`: a thin `l` read
+POSSESSIVE_RE = re.compile(r"(['’]s)$")
+LETTERS_RE = re.compile(r"[A-Za-z]+")
+
+
+@lru_cache(maxsize=1)
+def confusions() -> dict[str, list[str]]:
+    """Read glyphs -> the glyphs they may have been printed as (normalise/data/ocr.yaml, inverted)."""
+    data = yaml.safe_load(resources.files("normalise").joinpath("data", "ocr.yaml").read_text())
+    out: dict[str, list[str]] = defaultdict(list)
+    for printed, readings in data["confusions"].items():
+        for read in readings:
+            out[read].append(printed)
+    return dict(out)
+
+
+@lru_cache(maxsize=1)
+def misread_glyphs() -> frozenset[str]:
+    """The marks that stand for a letter when Tesseract puts them inside a word (`!` for `l`, `¢` for `c`)."""
+    return frozenset(ch for read in confusions() for ch in read if not ch.isalpha())
+
+
+def doubtful(word: dict, settings: SpellingSettings = SETTINGS) -> bool:
+    """True for an OCR word read with little confidence, or holding a mark among its letters
+    (`loca!` is often read with a confidence as high as any)."""
+    if word.get("confidence") is None:
+        return False  # a text layer's word, or a list marker
+    core = split_word(word["text"])[1]
+    return word["confidence"] < settings.doubtful or (any(ch.isalpha() for ch in core)
+                                                      and any(ch in misread_glyphs() for ch in core))
+
+
+def yaml_words(value) -> list[str]:
+    if isinstance(value, dict):
+        return [w for k, v in value.items() for w in yaml_words(k) + yaml_words(v)]
+    if isinstance(value, list):
+        return [w for v in value for w in yaml_words(v)]
+    return LETTERS_RE.findall(value) if isinstance(value, str) else []
+
+
+@lru_cache(maxsize=1)
+def english() -> dict[str, int]:
+    """English words (lower case) with their frequency: pyspellchecker's list, 160,000 words, no download.
+    A doubtful reading that is an English word is kept as read."""
+    from spellchecker import SpellChecker
+
+    return SpellChecker(distance=1).word_frequency.dictionary
+
+
+@lru_cache(maxsize=1)
+def lexicon() -> frozenset[str]:
+    """Every word of the project's lexicons (normalise/data/*.yaml), lower case."""
+    folder = resources.files("normalise").joinpath("data")
+    words = (w.lower() for f in folder.iterdir() if f.name.endswith(".yaml")
+             for w in yaml_words(yaml.safe_load(f.read_text())))
+    return frozenset(w for w in words if len(w) >= SETTINGS.min_length)
+
+
+def split_word(text: str) -> tuple[str, str, str]:
+    """Leading punctuation, the word, trailing punctuation and possessive (`(Loca!),` -> `(`, `Loca!`, `),`)."""
+    lead = len(text) - len(text.lstrip(LEADING))
+    core = text[lead:].rstrip(TRAILING)
+    trail = text[lead + len(core):]
+    possessive = POSSESSIVE_RE.search(core)
+    if possessive:
+        core, trail = core[:possessive.start()], possessive.group(1) + trail
+    return text[:lead], core, trail
+
+
+class Vocabulary:
+    """The words a document reads confidently, with how often each form of them is read."""
+
+    def __init__(self, words: list[dict], settings: SpellingSettings = SETTINGS):
+        self.settings = settings
+        self.forms: dict[str, Counter] = defaultdict(Counter)
+        for w in words:
+            if w.get("confidence", 0) >= settings.confident:
+                core = split_word(w["text"])[1]
+                if len(core) >= settings.min_length and core.isalpha():
+                    self.forms[core.lower()][core] += 1
+        self.known = set(self.forms) | lexicon()
+        self.choices = sorted(self.known)
+
+    def count(self, word: str) -> float:
+        """How often the document read `word` confidently; English words it did not read rank by frequency below."""
+        if word in self.forms:
+            return sum(self.forms[word].values())
+        return -1 / (1 + english().get(word, 0))
+
+    def undone(self, core: str) -> set[str]:
+        """The word with up to max_confusions of the scan's confusions undone, lower case."""
+        table = confusions()
+        spots = [(i, read) for read in table for i in range(len(core)) if core.startswith(read, i)]
+        out = set()
+        for n in range(1, self.settings.max_confusions + 1):
+            for combo in itertools.combinations(spots, n):
+                ends = [i + len(read) for i, read in combo]
+                if any(e > i for e, (i, _) in zip(ends, combo[1:])):
+                    continue  # overlapping readings
+                for printed in itertools.product(*(table[read] for _, read in combo)):
+                    text, shift = core, 0
+                    for (i, read), p in zip(combo, printed):
+                        text = text[:i + shift] + p + text[i + shift + len(read):]
+                        shift += len(p) - len(read)
+                    out.add(text.lower())
+        return out
+
+    def best(self, candidates: dict[str, int]) -> str | None:
+        """The candidate (word -> edits) fewest edits away and most often read; None on a tie."""
+        if not candidates:
+            return None
+        ranked = sorted(candidates, key=lambda c: (candidates[c], -self.count(c)))
+        if len(ranked) > 1 and (candidates[ranked[0]], self.count(ranked[0])) == \
+                (candidates[ranked[1]], self.count(ranked[1])):
+            return None
+        return ranked[0]
+
+    def correction(self, core: str) -> str | None:
+        """The known word a doubtful word was printed as (lower case), or None to keep it."""
+        letters = sum(ch.isalpha() for ch in core)
+        if len(core) < self.settings.min_length or not letters or any(ch.isupper() for ch in core[1:]) \
+                or core.lower() in self.known or core.lower() in english():
+            return None  # short, an acronym (no vocabulary has them all), or a word as it is
+        if core[0].isdigit() or any(not ch.isalpha() and ch not in misread_glyphs() for ch in core):
+            return None  # a number, a code, a compound: not a word misread
+        undone = {w for w in self.undone(core) if len(w) >= self.settings.min_length}
+        found = {w: 0 for w in undone if w in self.known} or {w: 0 for w in undone if w in english()}
+        if not found and letters >= self.settings.min_length and core.isalpha():
+            edits = 2 if len(core) >= self.settings.long_word else 1
+            found = {w: int(d) for w, d, _ in process.extract(core.lower(), self.choices, scorer=Levenshtein.distance,
+                                                               score_cutoff=edits, limit=10)}
+        return self.best(found)
+
+    def cased(self, word: str, core: str) -> str:
+        """`word` in the case the doubtful reading had, or its usual form where that case is unreadable."""
+        forms = self.forms.get(word)
+        if core.isupper() and len(core) > 1:
+            return word.upper()
+        if not core[0].isalpha():
+            return forms.most_common(1)[0][0] if forms else word
+        return word.capitalize() if core[0].isupper() else word
+
+    def corrected(self, text: str) -> str:
+        """The reading with its word corrected, each part of a compound written with `/` apart."""
+        lead, core, trail = split_word(text)
+        parts = core.split("/")
+        fixed = [self.cased(word, part) if (word := self.correction(part)) else part for part in parts]
+        return lead + "/".join(fixed) + trail if fixed != parts else text
+
+
+LIST_LETTER_RE = re.compile(r"^(?P<open>\(?)(?P<mark>[^\s()]{1,2})(?P<close>\))$")
+
+
+def line_starts(words: list[dict], settings: SpellingSettings = SETTINGS) -> list[int]:
+    """Indexes of the words that begin their line (no word of the same line close before them)."""
+    lines: dict[float, list[dict]] = defaultdict(list)  # a line's words share its top
+    for w in words:
+        lines[w["top"]].append(w)
+    out = []
+    for i, w in enumerate(words):
+        reach = settings.list_gap * (w["bottom"] - w["top"])
+        if not any(o is not w and o["x1"] <= w["x0"] + 1 and w["x0"] - o["x1"] < reach for o in lines[w["top"]]):
+            out.append(i)
+    return out
+
+
+def list_letters(words: list[dict], settings: SpellingSettings = SETTINGS) -> list[dict]:
+    """A lettered list's markers misread (`¢)`, `€)`, `1)`, `0)` for c), e), l), o)) put right where
+    the marker before or after it in the same column is the letter before or after (or, after a
+    letter, where it reads as `a`: the next list begins).
+
+    Only a marker's neighbours tell `1)` in a list lettered a) to o) from a numbered item."""
+    starts = sorted((i for i in line_starts(words, settings) if LIST_LETTER_RE.match(words[i]["text"])),
+                    key=lambda i: words[i]["top"])
+    out = list(words)
+
+    def mark(j: int) -> str:
+        return LIST_LETTER_RE.match(out[j]["text"])["mark"]
+
+    for i in starts:
+        m = LIST_LETTER_RE.match(words[i]["text"])
+        if len(m["mark"]) == 1 and m["mark"].islower():
+            continue
+        column = [j for j in starts if abs(words[j]["x0"] - words[i]["x0"]) <= settings.list_column]
+        k = column.index(i)
+        before = mark(column[k - 1]) if k else ""
+        after = mark(column[k + 1]) if k + 1 < len(column) else ""
+        expected = ({chr(ord(before) + 1), "a"} if len(before) == 1 and before.isalpha() else set()) | \
+                   ({chr(ord(after) - 1)} if len(after) == 1 and after.isalpha() else set())  # after a letter, a list may start again
+        readings = set(confusions().get(m["mark"], [])) | {m["mark"].lower()}
+        letter = next((c for c in sorted(readings & expected) if c.isalpha() and c.islower()), None)
+        if letter:
+            out[i] = dict(words[i], text=m["open"] + letter + m["close"])
+    return out
+
+
+def correct_views(views: list[PageView], settings: SpellingSettings = SETTINGS) -> list[PageView]:
+    """The page views of one document with their doubtful OCR words corrected (see module docstring)."""
+    vocabulary = Vocabulary([w for v in views for w in v.words], settings)
+    out = []
+    for view in views:
+        words = list_letters([dict(w, text=vocabulary.corrected(w["text"])) if doubtful(w, settings) else w
+                              for w in view.words], settings)
+        out.append(replace(view, words=words))
+    return out
