@@ -195,24 +195,28 @@ def is_title_row(table: ExtractedTable, row: int) -> bool:
 
 def continued_layout(table: ExtractedTable, layout: Layout) -> Layout | None:
     """The layout a table with no header of its own is read by, when it goes on from the table
-    `layout` came from: that layout, or, for a table whose columns were read from its text, the
-    layout of the columns it shows (a column with no text on this page leaves no gutter)."""
+    `layout` came from: that layout, or the layout of the columns it shows. A table whose columns
+    were read from its text may lack any column (one with no text on this page leaves no gutter);
+    a ruled one only its first columns, whose cells merged down from the page before draw no rule
+    across them (a scan's faint borders)."""
     whole = layout.whole or layout
     if same_geometry(table, whole):
         return whole
-    if table.reader not in UNFRAMED_READERS or table.n_cols < 2 or table.n_cols >= len(whole.roles):
+    if table.n_cols < 2 or table.n_cols >= len(whole.roles):
         return None
-    keep = matching_columns(column_text_lefts(table), whole.text_x)
-    return whole.columns(keep) if keep else None
+    keep = matching_columns(column_text_lefts(table), column_lefts(table), whole)
+    if not keep or table.reader not in UNFRAMED_READERS and keep != list(range(len(whole.roles) - len(keep), len(whole.roles))):
+        return None  # a ruled table may lack only its first columns (cells merged down from the page before, unruled)
+    return whole.columns(keep)
 
 
-def matching_columns(lefts: list[float | None], whole: list[float | None]) -> list[int] | None:
-    """For each column's text start, the column of `whole` starting there, in order; None unless
-    every column with text finds one."""
+def matching_columns(text_lefts: list[float | None], lefts: list[float], whole: Layout) -> list[int] | None:
+    """For each column, the column of `whole` its text starts at (or, holding no text, a rating
+    shown by its fill alone, whose edge it starts at), in order; None unless every column finds one."""
     keep: list[int] = []
-    for x in lefts:
-        k = next((k for k, w in enumerate(whole) if w is not None and x is not None and abs(x - w) < SAME_COLUMN_X
-                  and (not keep or k > keep[-1])), None)
+    for x, edge in zip(text_lefts, lefts):
+        wanted = [(k, w) for k, w in enumerate(whole.text_x if x is not None else whole.col_x) if not keep or k > keep[-1]]
+        k = next((k for k, w in wanted if w is not None and abs((x if x is not None else edge) - w) < SAME_COLUMN_X), None)
         if k is None:
             return None
         keep.append(k)

@@ -2,12 +2,15 @@
 
 The weakest evidence, so this reader runs last, on the words no other reader took. A table shows
 itself as lines of several phrases set apart by gaps wider than any word space, whose gaps line
-up from line to line (the gutters); prose runs across them. Rows come from the spacing: where a
-table leaves more room between rows than between the lines of a cell, the wider gaps part the
-rows; where it does not, a line that fills only columns the line above it filled goes on with
-that row (a wrapped cell), and a line filling a column the line above left empty starts a row.
-The cells are then cut as for tables ruled between rows (readers/row_ruled.py), the row
-boundaries standing in for the rules.
+up from line to line (the gutters); prose runs across them. Rows come from the spacing, read
+column by column, since a cell running on beside the next rows (an issue beside its key actions)
+sets its lines between theirs: a row starts where two columns or more start a cell together after
+a gap wider than the leading inside cells; a column whose text runs on over that height at its
+own leading is one cell spanning the rows. Where the table leaves no more room between rows than
+between lines, a line that fills only columns the line above it filled goes on with that row (a
+wrapped cell), and a line filling a column the line above left empty starts a row. The cells are
+then cut as for tables ruled between rows (readers/row_ruled.py), the row boundaries standing in
+for the rules, a piece of rule for each column that does not run on.
 """
 
 from __future__ import annotations
@@ -122,12 +125,10 @@ def candidate_blocks(lines: list[list[dict]], settings: AlignedSettings) -> list
                 blocks.append(run)
             run, coverage = ([line], np.zeros(COVERAGE_BINS, dtype=np.int32)) if several else ([], None)
         if several and run:
-            for w in line:
-                coverage[bin_of(w["x0"]):bin_of(w["x1"]) + 1] += 1
+            add_coverage(coverage, line)
     if run:
         blocks.append(run)
-    blocks = [b for b in blocks if sum(several_phrases(ln, settings) for ln in b) >= settings.min_lines]
-    return blocks
+    return [b for b in blocks if sum(several_phrases(ln, settings) for ln in b) >= settings.min_lines]
 
 
 def with_lines_run_on_above(lines: list[list[dict]], block: list[list[dict]], settings: AlignedSettings) -> list[list[dict]]:
@@ -137,8 +138,7 @@ def with_lines_run_on_above(lines: list[list[dict]], block: list[list[dict]], se
     coverage = np.zeros(COVERAGE_BINS, dtype=np.int32)
     for line in block:
         if several_phrases(line, settings):
-            for w in line:
-                coverage[bin_of(w["x0"]):bin_of(w["x1"]) + 1] += 1
+            add_coverage(coverage, line)
     k = next(i for i, line in enumerate(lines) if line is block[0])
     above: list[list[dict]] = []
     for j in range(k - 1, -1, -1):
@@ -169,6 +169,11 @@ COVERAGE_BINS = 4096  # bins: 4,096 points, wider than any page
 
 def bin_of(x: float) -> int:
     return max(0, min(COVERAGE_BINS - 1, int(x / COVERAGE_STEP)))
+
+
+def add_coverage(coverage, line: list[dict]) -> None:
+    for w in line:
+        coverage[bin_of(w["x0"]):bin_of(w["x1"]) + 1] += 1
 
 
 def crosses_gutter(line: list[dict], coverage, settings: AlignedSettings) -> bool:
