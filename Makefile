@@ -64,7 +64,7 @@ samples: venv
 	$(BIN)/python samples/generate.py
 
 ## Re-render the five samples with other tools into tests/renderings/<variant>/ (docx: python-docx ->
-## LibreOffice Writer; html and kpi-cards: Chromium print-to-PDF; slides: python-pptx -> LibreOffice Impress)
+## LibreOffice Writer; html, html-unruled, html-middle and kpi-cards: Chromium print-to-PDF; slides: python-pptx -> LibreOffice Impress)
 ## and check every expected value is printed. Needs soffice (libreoffice-writer, libreoffice-impress) and chromium.
 .PHONY: renderings
 renderings: venv
@@ -73,6 +73,7 @@ renderings: venv
 	$(BIN)/python tests/renderings/render_docx.py
 	$(BIN)/python tests/renderings/render_html.py
 	$(BIN)/python tests/renderings/render_html.py --unruled
+	$(BIN)/python tests/renderings/render_html.py --unruled --middle
 	$(BIN)/python tests/renderings/render_slides.py
 	$(BIN)/python tests/renderings/render_kpi_cards.py
 	cd tests/renderings && ../../$(BIN)/python render_cards.py

@@ -109,3 +109,21 @@ def test_an_indicator_table_going_on_over_the_page_without_its_header(unruled_db
     assert {"Key Stage 4: 5 + A*-C (including English and Maths)", "Key Stage 4: Progress in English",
             "Key Stage 4: Progress in Maths", "Persistent absence: Secondary"} <= names
     assert not names & {"National indicator", "Reported in Quarter 3", "Reported in Quarter 4"}
+
+
+def test_cells_set_in_the_middle_of_their_rows():
+    """html-middle csc p11 (`vertical-align: middle`): a row's cells start at different heights and
+    the Issue of 1.1 sits beside the middle of its five key actions; each key action is still a
+    row with its own Lead and Timescale, and the Issue one cell over the five."""
+    path = ROOT / "tests" / "renderings" / "html-middle" / CSC
+    with pdfplumber.open(path) as pdf:
+        (table,) = extract_page(pdf.pages[10], str(path)).tables
+    grid = [[c.text.replace("\n", " ") if c else "" for c in row] for row in table.grid()]
+    assert grid[0] == ["Lead", "Timescale between Jun 16 – Oct 17", "ID", "Issue (Ofsted Para & Rec)", "Key Actions",
+                       "Agency Involvement"]
+    assert [(row[0], row[1], row[4][:5], row[5]) for row in grid[1:6]] == [
+        ("CEX", "Sep 16", "1.1.1", "N/A"), ("CEX", "Sep 16", "1.1.2", "N/A"), ("CEX", "Sep 16", "1.1.3", "N/A"),
+        ("CEX", "April 17", "1.1.4", "N/A"), ("CEX", "April 17", "1.1.5", "N/A")]
+    issue = next(c for c in table.cells if c.text.startswith("Senior leadership capacity"))
+    assert (issue.row, issue.row_span) == (1, 5)
+    assert grid[6][:3] == ["DCS", "Jun – Sep 16", "1.2"]

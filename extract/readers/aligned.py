@@ -35,7 +35,7 @@ LIST_MARKER_RE = re.compile(r"^(\(?([0-9]{1,3}(\.[0-9]{1,3})*|[ivxlc]{1,5}|[a-z]
 class AlignedSettings:
     line_tolerance: float = 2.5  # points: words whose tops differ by less sit on one line
     min_lines: int = 3  # lines of several phrases a table needs (a header and two rows)
-    few_entries: int = 1  # lines with text either side of a gap every row keeps clear, for a column of few entries
+    few_entries: int = 1  # lines with text on each side of a gap every row keeps clear, for a column of few entries
     max_line_gap: float = 2.0  # line heights: a wider gap between two lines ends the table
     row_gap_step: float = 2.5  # points: gaps between lines that differ by more than this set rows apart
     prose_column_share: float = 0.22  # of the page width: columns all this wide may be the page's columns of text
@@ -258,8 +258,8 @@ def column_texts(table: ExtractedTable, col: int) -> list[str]:
 
 def is_list(table: ExtractedTable) -> bool:
     """Markers ('2.', 'a)', bullets) down the left and text beside them: a list."""
-    markers = column_texts(table, 0)
-    return table.n_cols == 2 and bool(markers) and all(is_list_marker(t) for t in markers)
+    markers = [m for t in column_texts(table, 0) for m in t.split()]  # a cell may hold the markers of several items
+    return table.n_cols == 2 and bool(markers) and all(is_list_marker(m) for m in markers)
 
 
 def is_list_marker(text: str) -> bool:
@@ -288,9 +288,11 @@ def supported(separators: list[float], block: list[list[dict]], x0: float, x1: f
         edges = [x0, *kept, x1]
         k = edges.index(s)
         left, right = edges[k - 1], edges[k + 1]
-        both = sum(any(left <= centre_x(w) < s for w in line) and any(s < centre_x(w) <= right for w in line)
-                   for line in block)
-        if both < settings.min_lines and not (both >= settings.few_entries and in_clear_gutter(s, block, settings)):
+        lefts = [any(left <= centre_x(w) < s for w in line) for line in block]
+        rights = [any(s < centre_x(w) <= right for w in line) for line in block]
+        both = sum(a and b for a, b in zip(lefts, rights))
+        few = min(sum(lefts), sum(rights)) >= settings.few_entries  # on lines of their own, in cells set mid-row
+        if both < settings.min_lines and not (few and in_clear_gutter(s, block, settings)):
             kept.remove(s)
     return kept
 
@@ -344,7 +346,7 @@ def row_rules(block: list[list[dict]], columns: list[tuple[float, float]], setti
     top = min(w["top"] for w in block[0]) - 1
     bottom = max(w["bottom"] for w in block[-1]) + 1
     per_column = column_lines(block, columns)
-    cuts = cell_starts(per_column, settings)
+    cuts = band_cuts(per_column, settings) or cell_starts(per_column, settings)
     if cuts is None:
         ys = row_boundaries(block, columns, settings)
         return [{"x0": x0, "x1": x1, "top": y, "bottom": y} for y in ys]
@@ -403,6 +405,53 @@ def cell_starts(per_column: list[list[Span]], settings: AlignedSettings) -> list
             above = [b for lines in per_column for _, b in lines if b <= top]
             cuts.append(((max(above) + top) / 2 if above else top - 1, ending))
     return cuts or None
+
+
+def band_cuts(per_column: list[list[Span]], settings: AlignedSettings) -> list[tuple[float, set[int]]] | None:
+    """Row boundaries however the cells sit in their rows (top, middle or bottom): each column's
+    lines make blocks at the leading inside a cell; a block lying beside two blocks of another
+    column spans rows (an issue beside its key actions) and sets no row; the rest, where they
+    overlap in height, make one row each. A boundary between two rows counts where two columns or
+    more end a block above it and start one below; None unless most boundaries count (a table set
+    solid, or one column broken where the others run on, shows no rows this way)."""
+    leading = tightest_leading(per_column)
+    if leading is None:
+        return None
+    blocks = [(k, block) for k, lines in enumerate(per_column) for block in line_blocks(lines, leading + settings.row_gap_step)]
+    kept = sorted((b for k, b in blocks if not spans_rows(b, k, blocks)), key=lambda b: b[0])
+    bands: list[list[float]] = []
+    for top, bottom in kept:
+        if bands and top < bands[-1][1]:
+            bands[-1][1] = max(bands[-1][1], bottom)
+        else:
+            bands.append([top, bottom])
+    cuts = []
+    for above, below in zip(bands, bands[1:]):
+        ending = {k for k, (t, b) in blocks if above[0] <= b <= above[1]} & \
+            {k for k, (t, b) in blocks if below[0] <= t <= below[1]}  # a cell ends above, another starts below
+        cuts.append(((above[1] + below[0]) / 2, ending))
+    counted = sum(len(ending) >= 2 for _, ending in cuts)
+    return cuts if counted and counted * 2 > len(cuts) else None
+
+
+def line_blocks(lines: list[Span], widest_leading: float) -> list[Span]:
+    """A column's lines joined where they are no further apart than inside a cell."""
+    out: list[list[float]] = []
+    for top, bottom in lines:
+        if out and top - out[-1][1] <= widest_leading:
+            out[-1][1] = max(out[-1][1], bottom)
+        else:
+            out.append([top, bottom])
+    return [(t, b) for t, b in out]
+
+
+def spans_rows(block: Span, col: int, blocks: list[tuple[int, Span]]) -> bool:
+    """Some other column holds two blocks beside this one: it is a cell over several rows."""
+    beside: dict[int, int] = {}
+    for k, (t, b) in blocks:
+        if k != col and t < block[1] and block[0] < b:
+            beside[k] = beside.get(k, 0) + 1
+    return any(n >= 2 for n in beside.values())
 
 
 def same_heights(starts: list[tuple], tolerance: float) -> list[list[tuple]]:

@@ -24,6 +24,12 @@ Output: tests/renderings/html/<key>.pdf.
 prints the same pages with NO rules and NO shading at all (a plain web table styled
 ``border: none``): columns only from the gaps between the text, rows only from its spacing,
 each rating printed as its word in bold. Output: tests/renderings/html-unruled/<key>.pdf.
+
+    python tests/renderings/render_html.py --unruled --middle [DOC_KEY ...]
+
+the same with every cell set in the middle of its row (``vertical-align: middle``, a browser's
+own default for table cells) and more padding: a cell's lines no longer start where its row does.
+Output: tests/renderings/html-middle/<key>.pdf.
 """
 from __future__ import annotations
 
@@ -37,6 +43,7 @@ import common as C  # noqa: E402
 
 OUT = C.HERE / "html"
 UNRULED_OUT = C.HERE / "html-unruled"
+MIDDLE_OUT = C.HERE / "html-middle"
 
 # Column orders (keys of common.action_tables); none equals the samples' standard or
 # alt-columns order.
@@ -153,6 +160,10 @@ td.rag { padding: 2px 9px 5px 0; font-weight: 700; }
 .legend i { display: none; }
 """
 UNRULED = False  # set by --unruled: no rules, no shading, ratings as words
+MIDDLE_CSS = """
+td, th { vertical-align: middle !important; padding: 4px 12px 4px 0; }
+"""
+MIDDLE = False  # set by --middle (with --unruled): cells set in the middle of their rows
 
 
 def rag_td(rating: str | None, rowspan: int = 1) -> str:
@@ -339,12 +350,12 @@ class Page:
                 self.narrative_table(b)
         title = esc(self.doc.data["title"])
         return (f'<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8"><title>{title}</title>'
-                f"<style>{CSS}{UNRULED_CSS if UNRULED else ''}</style></head><body>{''.join(self.parts)}</body></html>")
+                f"<style>{CSS}{UNRULED_CSS if UNRULED else ''}{MIDDLE_CSS if MIDDLE else ''}</style></head><body>{''.join(self.parts)}</body></html>")
 
 
 def render(key: str, keep: Path | None = None) -> Path:
     page = Page(C.load(key)).build()
-    out_pdf = (UNRULED_OUT if UNRULED else OUT) / f"{key}.pdf"
+    out_pdf = (MIDDLE_OUT if MIDDLE else UNRULED_OUT if UNRULED else OUT) / f"{key}.pdf"
     with tempfile.TemporaryDirectory() as tmp:
         src = (keep or Path(tmp)) / f"{key}.html"
         src.parent.mkdir(parents=True, exist_ok=True)
@@ -354,7 +365,10 @@ def render(key: str, keep: Path | None = None) -> Path:
 
 
 def main(argv: list[str]) -> int:
-    global UNRULED
+    global UNRULED, MIDDLE
+    if "--middle" in argv:
+        MIDDLE = True
+        argv = [a for a in argv if a != "--middle"]
     keep = None
     if "--unruled" in argv:
         UNRULED = True
