@@ -4,13 +4,14 @@ The weakest evidence, so this reader runs last, on the words no other reader too
 itself as lines of several phrases set apart by gaps wider than any word space, whose gaps line
 up from line to line (the gutters); prose runs across them. Rows come from the spacing, read
 column by column, since a cell running on beside the next rows (an issue beside its key actions)
-sets its lines between theirs: a row starts where two columns or more start a cell together after
-a gap wider than the leading inside cells; a column whose text runs on over that height at its
-own leading is one cell spanning the rows. Where the table leaves no more room between rows than
-between lines, a line that fills only columns the line above it filled goes on with that row (a
-wrapped cell), and a line filling a column the line above left empty starts a row. The cells are
-then cut as for tables ruled between rows (readers/row_ruled.py), the row boundaries standing in
-for the rules, a piece of rule for each column that does not run on.
+sets its lines between theirs. Each column's lines make blocks at the leading inside a cell; the
+blocks that overlap in height make a row, wherever the cells sit in it (top or middle), and a
+block beside two blocks of another column is a cell spanning their rows (`band_cuts`). Failing
+that, a row starts where two columns or more start a cell together after a gap wider than that
+leading (`cell_starts`); and where the table leaves no more room between rows than between lines,
+a line that fills only columns the line above it filled goes on with that row (a wrapped cell).
+The cells are then cut as for tables ruled between rows (readers/row_ruled.py), the row
+boundaries standing in for the rules, a piece of rule for each column whose text does not run on.
 """
 
 from __future__ import annotations
