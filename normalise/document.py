@@ -89,7 +89,8 @@ def opening_text(doc: ExtractedDocument, pages: int = 3) -> list[str]:
 
 def find_title(lines: list[str]) -> str | None:
     """A 'TITLE:' line, else the first line naming a kind of plan, else the first line; a title
-    set in capitals goes on over the next line when that is in capitals too."""
+    goes on over a short next line in capitals like it, or one that finishes the name of its kind
+    ('... Portfolio Plan' over 'Update 2017/18')."""
     specific = [p for _, p in vocabulary()["doc_types"][:-2]]  # not the generic 'plan' / 'strategy'
     index = next((i for i, line in enumerate(lines) if re.match(r"^\s*TITLE:", line)), None)
     if index is None:
@@ -98,9 +99,17 @@ def find_title(lines: list[str]) -> str | None:
         return None
     title = re.sub(r"^\s*TITLE:\s*", "", lines[index]).strip()
     following = lines[index + 1].strip() if index + 1 < len(lines) else ""
-    if title.isupper() and following.isupper() and len(following.split()) <= TITLE_WRAP_WORDS:
-        title = f"{title} {following}"
+    wrapped = f"{title} {following}"
+    if len(following.split()) <= TITLE_WRAP_WORDS and (title.isupper() and following.isupper()
+                                                       or kind_rank(wrapped) < kind_rank(title)):
+        title = wrapped  # the rest of the title: in capitals too, or finishing the name of its kind
     return title
+
+
+def kind_rank(text: str) -> int:
+    """Where the first kind of document the text names stands in doc_types (more specific first)."""
+    return next((i for i, (_, pattern) in enumerate(vocabulary()["doc_types"]) if pattern.search(text)),
+                len(vocabulary()["doc_types"]))
 
 
 def parse_period(text: str) -> tuple[str, date, date] | None:

@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from normalise.deadlines import parse_deadline
+from normalise.document import find_doc_type, find_title
 from normalise.leads import parse_leads, split_leads
 from normalise.rag import rag_from_colour, rag_from_word, split_rag_prefix
 from normalise.records import RagRating
@@ -141,3 +142,16 @@ def test_leads_split_by_the_documents_own_key():
     assert split_leads(["BSCB Chair and Members"], key) == ["BSCB Chair and Members"]
     (lead,) = parse_leads(["HOS C&R"], key)
     assert (lead.raw, lead.role, lead.canonical) == ("HOS C&R", "Head of Service Care and Resources", True)
+
+
+def test_a_title_wrapped_onto_a_line_finishing_its_kind():
+    """As Chromium lays out the ecf cover (tests/renderings/html-unruled, p1): the title's last
+    words wrap onto a line of their own, and they say what kind of plan it is."""
+    lines = ["London Borough of Bromley", "Education, Children and Families Portfolio Plan", "Update 2017/18",
+             "Plan period: 2017/18 · As at the end of March 2018"]
+    title = find_title(lines)
+    assert title == "Education, Children and Families Portfolio Plan Update 2017/18"
+    assert find_doc_type(title, lines) == "portfolio_plan_update"
+    # a short line under a title that adds nothing to its kind is not part of it
+    assert find_title(["Children's Services Improvement Plan", "June 2016 to October 2017"]) == \
+        "Children's Services Improvement Plan"
