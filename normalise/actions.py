@@ -10,6 +10,10 @@ printed level with it.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from importlib import resources
+
+import yaml
 
 from extract.records import Cell, ExtractedTable, TextLine
 
@@ -32,7 +36,6 @@ TEXT_FIELDS = {
 }
 STARTING_ROLES = {ColumnRole.REF, ColumnRole.AIM, ColumnRole.ACTION, ColumnRole.TASK}  # read where a cell starts
 TEXT_CARD_READER = "text_card"  # the reader name extract/readers/text_cards.py records on its tables
-LIST_LABEL_RE = re.compile(r"(?:partners|leads|agencies|organi[sz]ations|bodies|departments)$", re.I)  # names several
 LIST_SPLIT_RE = re.compile(r"\s*(?:,\s*(?:and\s+)?|\s+and\s+)\s*")  # 'A, B, and C'
 PLACEHOLDERS = {"-", "–", "—", "n/a", "na", "n.a.", "none", "nil", "."}  # printed for "nothing here"
 
@@ -51,6 +54,13 @@ def banner_cell(cells: list[Cell | None], table: ExtractedTable, roles: list[Col
     if roles and any(roles[c.col] != ColumnRole.RAG for c in others):
         return None
     return wide[0]
+
+
+@lru_cache(maxsize=1)
+def listing_label() -> re.Pattern:
+    """A card's label naming several who act ('Lead Partners'), from data/text_cards.yaml."""
+    data = yaml.safe_load(resources.files("normalise").joinpath("data/text_cards.yaml").read_text())
+    return re.compile(r"(?:" + "|".join(data["listing_labels"]) + r")$", re.I)
 
 
 class ActionTables:
@@ -140,7 +150,7 @@ class ActionTables:
                 continue
             name = (clean_text(label.text) or "").rstrip(":")
             role = role_of_header(name)
-            if role == ColumnRole.LEAD and LIST_LABEL_RE.search(name):
+            if role == ColumnRole.LEAD and listing_label().search(name):
                 self.set_listed_leads(action, value, table.page)
             else:
                 by_role.setdefault(role, []).append(value)
@@ -458,15 +468,14 @@ class ActionTables:
             return True
         text_cells = by_role.get(ColumnRole.ACTION) or by_role.get(ColumnRole.TASK) or []
         text = " ".join(c.text for c in text_cells).strip()
+        printed_ref = split_ref(strip_bullet(text.splitlines()[0]))[0] if text else None
         if ColumnRole.REF in roles:
             # in a numbered table, a row without its number carries on the last one, unless its
             # text prints a number of its own ('o) Ensure ...' under an aim's number)
-            return not any(c.text.strip() for c in by_role.get(ColumnRole.REF, [])) and not (
-                text and split_ref(strip_bullet(text.splitlines()[0]))[0] is not None)
+            return not any(c.text.strip() for c in by_role.get(ColumnRole.REF, [])) and printed_ref is None
         if not text or CONTD_RE.search(text) or SUB_BULLET_RE.match(text):
             return True
-        ref, _, _ = split_ref(strip_bullet(text.splitlines()[0]))
-        return ref is None and (self.w.last.ref is not None or text[:1].islower())
+        return printed_ref is None and (self.w.last.ref is not None or text[:1].islower())
 
     def continue_tasks(self, by_role: dict[ColumnRole, list[Cell]], page: int) -> None:
         """A row of an action/tasks table carried over a page break.

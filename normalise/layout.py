@@ -215,8 +215,9 @@ def matching_columns(text_lefts: list[float | None], lefts: list[float], whole: 
     shown by its fill alone, whose edge it starts at), in order; None unless every column finds one."""
     keep: list[int] = []
     for x, edge in zip(text_lefts, lefts):
-        wanted = [(k, w) for k, w in enumerate(whole.text_x if x is not None else whole.col_x) if not keep or k > keep[-1]]
-        k = next((k for k, w in wanted if w is not None and abs((x if x is not None else edge) - w) < SAME_COLUMN_X), None)
+        at, starts = (x, whole.text_x) if x is not None else (edge, whole.col_x)
+        k = next((k for k in range(keep[-1] + 1 if keep else 0, len(starts))
+                  if starts[k] is not None and abs(at - starts[k]) < SAME_COLUMN_X), None)
         if k is None:
             return None
         keep.append(k)

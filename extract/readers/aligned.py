@@ -347,12 +347,13 @@ def row_rules(block: list[list[dict]], columns: list[tuple[float, float]], setti
     top = min(w["top"] for w in block[0]) - 1
     bottom = max(w["bottom"] for w in block[-1]) + 1
     per_column = column_lines(block, columns)
-    cuts = band_cuts(per_column, settings) or cell_starts(per_column, settings)
+    leading = tightest_leading(per_column)
+    cuts = None if leading is None else \
+        band_cuts(per_column, leading, settings) or cell_starts(per_column, leading, settings)
     if cuts is None:
         ys = row_boundaries(block, columns, settings)
         return [{"x0": x0, "x1": x1, "top": y, "bottom": y} for y in ys]
     rules = [{"x0": x0, "x1": x1, "top": top, "bottom": top}, {"x0": x0, "x1": x1, "top": bottom, "bottom": bottom}]
-    leading = tightest_leading(per_column)
     for y, ending in cuts:
         for k, (a, b) in enumerate(columns):
             if k in ending or not flows_over(per_column[k], y, leading + settings.row_gap_step):
@@ -382,14 +383,11 @@ def flows_over(lines: list[Span], y: float, widest_leading: float) -> bool:
     return last[1] > y or first[0] - last[1] <= widest_leading
 
 
-def cell_starts(per_column: list[list[Span]], settings: AlignedSettings) -> list[tuple[float, set[int]]] | None:
+def cell_starts(per_column: list[list[Span]], leading: float, settings: AlignedSettings) -> list[tuple[float, set[int]]] | None:
     """Row boundaries where the table's spacing shows them: heights at which two columns or more
     start a cell at once, a cell starting where its column's leading widens (the padding between
     rows) beyond the tightest leading inside a cell. With each, the columns whose cells end there.
     None when no column's leading widens: the spacing shows no rows."""
-    leading = tightest_leading(per_column)
-    if leading is None:
-        return None
     block_top = min(lines[0][0] for lines in per_column if lines)
     starts: list[tuple[float, float | None, int]] = []  # (top, bottom of the column's line before, column)
     for k, lines in enumerate(per_column):
@@ -408,16 +406,13 @@ def cell_starts(per_column: list[list[Span]], settings: AlignedSettings) -> list
     return cuts or None
 
 
-def band_cuts(per_column: list[list[Span]], settings: AlignedSettings) -> list[tuple[float, set[int]]] | None:
+def band_cuts(per_column: list[list[Span]], leading: float, settings: AlignedSettings) -> list[tuple[float, set[int]]] | None:
     """Row boundaries however the cells sit in their rows (top, middle or bottom): each column's
     lines make blocks at the leading inside a cell; a block lying beside two blocks of another
     column spans rows (an issue beside its key actions) and sets no row; the rest, where they
     overlap in height, make one row each. A boundary between two rows counts where two columns or
     more end a block above it and start one below; None unless most boundaries count (a table set
     solid, or one column broken where the others run on, shows no rows this way)."""
-    leading = tightest_leading(per_column)
-    if leading is None:
-        return None
     blocks = [(k, block) for k, lines in enumerate(per_column) for block in line_blocks(lines, leading + settings.row_gap_step)]
     kept = sorted((b for k, b in blocks if not spans_rows(b, k, blocks)), key=lambda b: b[0])
     bands: list[list[float]] = []
