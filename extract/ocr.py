@@ -86,6 +86,8 @@ class OcrSettings:
     cell_inset: float = 2.0  # points: the border band left out when reading a cell's fill
     no_fill_distance: float = 0.06  # 0..1 RGB distance from the paper colour under which an area is unshaded
     min_shade: float = 6.0  # points: a shaded area narrower or shorter than this is a glyph's halo, not shading
+    colour_step: float = 0.12  # 0..1 RGB distance between the shades of two touching areas read as two fills:
+    # amber beside green differ by 0.3 or more, one fill's JPEG and grain drift across it stays under 0.05
     fill_snap: float = 4.0  # points: a shaded area's side this close to a rule along it is that rule (blur and halo trimmed it)
     smear_height: float = 2.5  # times the usual word height: a taller "word" spans several lines ...
     smear_confidence: float = 0.5  # ... and is dropped when read with less confidence than this
@@ -599,21 +601,63 @@ def shaded_areas(rgb: np.ndarray, ink: np.ndarray, rules: np.ndarray, paper: np.
     filled[cv2.dilate(rules, np.ones((3, 3), np.uint8)) > 0] = 0  # neighbours kept apart by their rule
     filled = cv2.morphologyEx(filled, cv2.MORPH_OPEN, kernel)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(filled, connectivity=4)
+    bare = ink == 0
     sx, sy = scale
     out = []
     for label in range(1, count):
-        x, y, w, h, area = (int(v) for v in stats[label])
-        if area < 0.6 * w * h:
-            continue
-        box = (x * sx, y * sy, (x + w) * sx, (y + h) * sy)
-        cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
-        if any(b[0] <= cx <= b[2] and b[1] <= cy <= b[3] for b in outside):
-            continue
-        region = labels[y:y + h, x:x + w] == label
-        colour = relative_colour(rgb[y:y + h, x:x + w][region & (ink[y:y + h, x:x + w] == 0)], paper, settings)
-        if colour is not None:
-            out.append({"x0": box[0], "x1": box[2], "top": box[1], "bottom": box[3], "rgb": colour})
+        x, y, w, h, _ = (int(v) for v in stats[label])
+        for x0, y0, x1, y1 in one_colour_parts(smooth, labels == label, bare, (x, y, x + w, y + h), size, settings):
+            region = labels[y0:y1, x0:x1] == label
+            if region.sum() < 0.6 * (x1 - x0) * (y1 - y0):
+                continue
+            box = (x0 * sx, y0 * sy, x1 * sx, y1 * sy)
+            cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+            if any(b[0] <= cx <= b[2] and b[1] <= cy <= b[3] for b in outside):
+                continue
+            colour = relative_colour(rgb[y0:y1, x0:x1][region & bare[y0:y1, x0:x1]], paper, settings)
+            if colour is not None:
+                out.append({"x0": box[0], "x1": box[2], "top": box[1], "bottom": box[3], "rgb": colour})
     return out
+
+
+def one_colour_parts(smooth: np.ndarray, region: np.ndarray, bare: np.ndarray, box: tuple[int, int, int, int],
+                     min_px: int, settings: OcrSettings = SETTINGS) -> list[tuple[int, int, int, int]]:
+    """A shaded area cut where its shade changes, first down the page, then across: cells of different
+    colours whose pale border the scan lost (an amber rating above a green one) touch as one area."""
+    parts = []
+    for x0, y0, x1, y1 in colour_cuts(smooth, region, bare, box, 0, min_px, settings):
+        parts += colour_cuts(smooth, region, bare, (x0, y0, x1, y1), 1, min_px, settings)
+    return parts
+
+
+def colour_cuts(smooth: np.ndarray, region: np.ndarray, bare: np.ndarray, box: tuple[int, int, int, int],
+                axis: int, min_px: int, settings: OcrSettings = SETTINGS) -> list[tuple[int, int, int, int]]:
+    """The box cut across `axis` (0: into rows, 1: into columns) where the mean shade of its lines
+    moves more than colour_step from the part's shade and stays moved for min_px lines."""
+    x0, y0, x1, y1 = box
+    inside = (region & bare)[y0:y1, x0:x1]
+    pixels = smooth[y0:y1, x0:x1]
+    if axis == 1:
+        inside, pixels = inside.T, pixels.transpose(1, 0, 2)
+    counts = inside.sum(axis=1)
+    means = (pixels * inside[..., None]).sum(axis=1) / np.maximum(counts, 1)[:, None]
+    cuts, start, shade, away = [], 0, None, 0
+    for k, (mean, count) in enumerate(zip(means, counts)):
+        if count < min_px:
+            continue  # a line mostly text or outside the area tells nothing
+        if shade is None:
+            shade = mean
+        if float(np.abs(mean - shade).max()) > settings.colour_step:
+            away += 1
+            if away >= min_px:
+                cuts.append(k - away + 1)
+                shade, away = mean, 0
+        else:
+            away = 0
+    bounds = [0, *cuts, len(means)]
+    if axis == 0:
+        return [(x0, y0 + a, x1, y0 + b) for a, b in zip(bounds, bounds[1:]) if b - a >= min_px]
+    return [(x0 + a, y0, x0 + b, y1) for a, b in zip(bounds, bounds[1:]) if b - a >= min_px]
 
 
 # ---------------------------------------------------------------- one page

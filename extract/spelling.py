@@ -7,8 +7,15 @@ usually read cleanly elsewhere in the document. A doubtful word (read less sure 
 the document's confident vocabulary (or of the project's lexicons, normalise/data/*.yaml) that
 it reaches by undoing the scan's usual confusions (normalise/data/ocr.yaml) or by one edit,
 or else an English word the confusions alone reach. A doubtful word that is an English word
-(pyspellchecker's word list) is kept; no correction is ever a word nobody prints, and none is
-made when two candidates are equally good.
+(pyspellchecker's word list) is kept, unless the document never reads it surely and undoing one
+of the scan's confusions gives a word it does (`focal` for `local`); no correction is ever a word
+nobody prints, and none is made when two candidates are equally good.
+
+Tesseract also reads a small letter as its capital where their shapes differ only in size (`Joint`,
+`Support`, `Opportunity` mid-sentence). A doubtful capitalised word between two small-lettered
+words of its line is put in small letters where the document reads it surely in small letters more
+often than capitalised (or not at all, when it is an English word): a name set in capitals is read
+so surely elsewhere, or stands beside another capitalised word.
 """
 
 from __future__ import annotations
@@ -36,6 +43,8 @@ class SpellingSettings:
     max_confusions: int = 2  # confusions undone at most in one word
     list_gap: float = 0.8  # times the line height: a word further than this from the one before it on its line starts a line (of its own cell; a word space is about 0.25)
     list_column: float = 6.0  # points: list markers whose left edges are this close are one list's
+    small_majority: float = 2.0  # times: a word read surely in small letters this much more often than
+    # capitalised is a small-lettered word wherever it is read doubtfully mid-sentence
 
 
 SETTINGS = SpellingSettings()
@@ -161,8 +170,10 @@ class Vocabulary:
         """The known word a doubtful word was printed as (lower case), or None to keep it."""
         letters = sum(ch.isalpha() for ch in core)
         if len(core) < self.settings.min_length or not letters or any(ch.isupper() for ch in core[1:]) \
-                or core.lower() in self.known or core.lower() in english():
+                or core.lower() in self.known:
             return None  # short, an acronym (no vocabulary has them all), or a word as it is
+        if core.lower() in english():
+            return self.real_word_misread(core)
         if core[0].isdigit() or any(not ch.isalpha() and ch not in misread_glyphs() for ch in core):
             return None  # a number, a code, a compound: not a word misread
         undone = {w for w in self.undone(core) if len(w) >= self.settings.min_length}
@@ -172,6 +183,20 @@ class Vocabulary:
             found = {w: int(d) for w, d, _ in process.extract(core.lower(), self.choices, scorer=Levenshtein.distance,
                                                                score_cutoff=edits, limit=10)}
         return self.best(found)
+
+    def real_word_misread(self, core: str) -> str | None:
+        """The word the document reads surely that an English word it never reads surely was printed
+        as, by undoing one of the scan's confusions (`focal` -> `local`); None to keep it."""
+        found = {w: 0 for w in self.undone(core) if w in self.forms}
+        return self.best(found)
+
+    def small_letters(self, core: str) -> bool:
+        """Whether a capitalised word read doubtfully mid-sentence was printed in small letters."""
+        forms = self.forms.get(core.lower())
+        if not forms:
+            return core.lower() in english()
+        small, capital = forms.get(core.lower(), 0), forms.get(core.capitalize(), 0)
+        return small > 0 and small >= self.settings.small_majority * capital
 
     def cased(self, word: str, core: str) -> str:
         """`word` in the case the doubtful reading had, or its usual form where that case is unreadable."""
@@ -236,12 +261,94 @@ def list_letters(words: list[dict], settings: SpellingSettings = SETTINGS) -> li
     return out
 
 
+def line_pieces(words: list[dict], settings: SpellingSettings = SETTINGS) -> list[list[int]]:
+    """The words of each line of one cell, as indexes left to right: a line's words share its top, and a
+    gap wider than list_gap line heights parts two cells."""
+    lines: dict[float, list[int]] = defaultdict(list)
+    for i, w in enumerate(words):
+        lines[w["top"]].append(i)
+    pieces = []
+    for members in lines.values():
+        members.sort(key=lambda i: words[i]["x0"])
+        piece = [members[0]]
+        for i in members[1:]:
+            w = words[i]
+            if w["x0"] - words[piece[-1]]["x1"] >= settings.list_gap * (w["bottom"] - w["top"]):
+                pieces.append(piece)
+                piece = []
+            piece.append(i)
+        pieces.append(piece)
+    return pieces
+
+
+def follows(upper: dict, lower: dict) -> bool:
+    """Whether the line starting with `lower` goes on from the one starting with `upper` in the same cell:
+    the next line down, starting where it does or up to a list marker's width to its left."""
+    height = lower["bottom"] - lower["top"]
+    return 0 < lower["top"] - upper["top"] <= NEXT_LINE * height \
+        and -HANGING_INDENT * height <= upper["x0"] - lower["x0"] <= 0.5 * height
+
+
+NEXT_LINE = 1.8  # line heights: the most a cell's next line lies below the one before
+HANGING_INDENT = 3.0  # line heights: how far left of its next lines a first line with a list marker may start
+
+
+def line_neighbours(words: list[dict], settings: SpellingSettings = SETTINGS) -> dict[int, tuple[dict | None, dict | None]]:
+    """Index -> the words just before and after it in its cell's text (across the end of a line), None
+    where there is none."""
+    pieces = sorted(line_pieces(words, settings), key=lambda p: (words[p[0]]["top"], words[p[0]]["x0"]))
+    before_line: dict[int, int] = {}
+    for k, lower in enumerate(pieces):
+        upper = next((u for u in reversed(pieces[:k]) if follows(words[u[0]], words[lower[0]])), None)
+        if upper is not None:
+            before_line[lower[0]] = upper[-1]
+    after_line = {last: first for first, last in before_line.items()}
+    out = {}
+    for piece in pieces:
+        for k, i in enumerate(piece):
+            before = piece[k - 1] if k else before_line.get(i)
+            after = piece[k + 1] if k + 1 < len(piece) else after_line.get(i)
+            out[i] = (words[before] if before is not None else None, words[after] if after is not None else None)
+    return out
+
+
+def starts_small(word: dict | None, min_letters: int = 1) -> bool:
+    core = split_word(word["text"])[1] if word else ""
+    return core[:1].islower() and sum(ch.isalpha() for ch in core) >= min_letters
+
+
+def mid_sentence(before: dict | None, after: dict | None) -> bool:
+    """A small-lettered word before (not a list marker, not closing a sentence), and after it none, a
+    small-lettered one or an acronym (a capitalised word after it may be a name's next word)."""
+    return starts_small(before, 2) and not before["text"].endswith((".", ":", ";", "?", "!", ")")) \
+        and (after is None or starts_small(after) or is_acronym(after))
+
+
+def is_acronym(word: dict) -> bool:
+    core = split_word(word["text"])[1]
+    return len(core) >= 2 and core.isalpha() and core.isupper()
+
+
+def in_small_letters(words: list[dict], vocabulary: Vocabulary, settings: SpellingSettings = SETTINGS) -> list[dict]:
+    """Doubtful capitalised words mid-sentence put in small letters where the document says so (see module docstring)."""
+    out = list(words)
+    neighbours = line_neighbours(words, settings)
+    for i, w in enumerate(words):
+        lead, core, trail = split_word(w["text"])
+        if not doubtful(w, settings) or lead or len(core) < settings.min_length or not core.isalpha() \
+                or not core.istitle():
+            continue  # a quoted word is a name ("'Signs of Safety'")
+        if mid_sentence(*neighbours[i]) and vocabulary.small_letters(core):
+            out[i] = dict(w, text=lead + core.lower() + trail)
+    return out
+
+
 def correct_views(views: list[PageView], settings: SpellingSettings = SETTINGS) -> list[PageView]:
     """The page views of one document with their doubtful OCR words corrected (see module docstring)."""
     vocabulary = Vocabulary([w for v in views for w in v.words], settings)
     out = []
     for view in views:
-        words = list_letters([dict(w, text=vocabulary.corrected(w["text"])) if doubtful(w, settings) else w
-                              for w in view.words], settings)
+        words = [dict(w, text=vocabulary.corrected(w["text"])) if doubtful(w, settings) else w for w in view.words]
+        words = list_letters(in_small_letters(words, vocabulary, settings), settings)
         out.append(replace(view, words=words))
     return out

@@ -25,7 +25,7 @@ from .leads import parse_leads
 from .outline import is_outline, is_outline_table, read_outline
 from .rag import read_rag, split_rag_prefix
 from .records import ActionRecord, Level
-from .refs import parse_priority_heading, split_ref
+from .refs import next_ref, parse_priority_heading, split_ref
 from .tasks import item_bands, split_items_with_tops, split_sub_items_with_own_values
 from .text import SUB_BULLET_RE, clean_text, is_bullet, item_text, join_lines, strip_bullet
 from .walk import Walk, prov
@@ -464,11 +464,11 @@ class ActionTables:
         """Does the first row on a page carry on the record cut by the page break?"""
         if self.w.last is None:
             return False
-        if self.open_row:
-            return True
         text_cells = by_role.get(ColumnRole.ACTION) or by_role.get(ColumnRole.TASK) or []
         text = " ".join(c.text for c in text_cells).strip()
         printed_ref = split_ref(strip_bullet(text.splitlines()[0]))[0] if text else None
+        if self.open_row:  # a row left open goes on, unless this one prints the next ref ('b)' after 'a)'):
+            return not next_ref(self.w.last.ref, printed_ref)  # a scan may lose the rule that closed it
         if ColumnRole.REF in roles:
             # in a numbered table, a row without its number carries on the last one, unless its
             # text prints a number of its own ('o) Ensure ...' under an aim's number)

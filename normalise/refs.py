@@ -32,6 +32,19 @@ def split_ref(text: str) -> tuple[str | None, list[str], str]:
     return ref, flags, rest.strip()
 
 
+def next_ref(ref: str | None, printed: str | None) -> bool:
+    """Whether `printed` is the reference that comes after `ref` ('a' -> 'b', '1.2' -> '1.3', '4' -> '5')."""
+    if not ref or not printed:
+        return False
+    head, _, last = ref.rpartition(".")
+    new_head, _, new_last = printed.rpartition(".")
+    if head != new_head:
+        return False
+    if last.isdigit() and new_last.isdigit():
+        return int(new_last) == int(last) + 1
+    return len(last) == len(new_last) == 1 and last.isalpha() and ord(new_last) == ord(last) + 1
+
+
 def clean_ref(text: str | None) -> tuple[str | None, list[str]]:
     """A cell that holds only a reference, e.g. '1.1 (BBB)' -> ('1.1', ['BBB'])."""
     if not text or not text.strip():

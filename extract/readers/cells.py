@@ -22,6 +22,8 @@ class CellSettings:
     sliver: float = 7.0  # points: an empty, unshaded column or row this narrow is cell padding drawn as a cell
     band_slack: float = 2.0  # points: a fill this far past the table's edges still lies within the table
     band_share: float = 0.95  # of the table's width a fill must cover to be a row's shading band
+    strip_slack: float = 4.0  # points: a fill's side this far from its cell's still runs down that column (a
+    # scan's shading is found from its pixels, its sides up to the OCR's fill_snap away from the rule)
 
 
 CELLS = CellSettings()
@@ -84,7 +86,9 @@ def cell_fill(bbox: BBox, fills: list[dict], settings: CellSettings = CELLS,
     """The colour of the smallest filled rectangle that covers the cell's centre (white is no fill).
 
     A fill far larger than the cell is a page's or a box's background, unless it is a band across the
-    cell's table: one shading a whole header row, or every other row, shades each of its cells."""
+    cell's table (one shading a whole header row, or every other row, shades each of its cells) or a
+    strip down the cell's own column (cells of one colour stacked with no rule seen between them, as a
+    scan loses a pale border, or a column shaded as a whole)."""
     cx, cy = (bbox[0] + bbox[2]) / 2, (bbox[1] + bbox[3]) / 2
     cell_area = max((bbox[2] - bbox[0]) * (bbox[3] - bbox[1]), 1.0)
     slack = settings.centre_slack
@@ -93,7 +97,8 @@ def cell_fill(bbox: BBox, fills: list[dict], settings: CellSettings = CELLS,
         if r["x0"] - slack <= cx <= r["x1"] + slack and r["top"] - slack <= cy <= r["bottom"] + slack:
             area = (r["x1"] - r["x0"]) * (r["bottom"] - r["top"])
             if settings.sliver_share * cell_area <= area and (area <= settings.background_share * cell_area
-                                                              or row_band(r, table, settings)) \
+                                                              or row_band(r, table, settings)
+                                                              or column_strip(r, bbox, table, settings)) \
                     and (best is None or area < best[0]):
                 best = (area, r["rgb"])
     if best is None or min(best[1]) > NO_FILL:
@@ -107,6 +112,13 @@ def row_band(fill: dict, table: BBox | None, settings: CellSettings = CELLS) -> 
     return table is not None and table[0] - slack <= fill["x0"] and fill["x1"] <= table[2] + slack \
         and table[1] - slack <= fill["top"] and fill["bottom"] <= table[3] + slack \
         and fill["x1"] - fill["x0"] >= settings.band_share * (table[2] - table[0])
+
+
+def column_strip(fill: dict, bbox: BBox, table: BBox | None, settings: CellSettings = CELLS) -> bool:
+    """A fill within the table as wide as the cell's column, running down past the cell."""
+    slack = settings.strip_slack
+    return table is not None and abs(fill["x0"] - bbox[0]) <= slack and abs(fill["x1"] - bbox[2]) <= slack \
+        and table[1] - slack <= fill["top"] and fill["bottom"] <= table[3] + slack
 
 
 def build_table(view: PageView, cell_boxes: list[BBox], reader: str) -> ExtractedTable:
