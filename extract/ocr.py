@@ -29,6 +29,7 @@ import glob
 import os
 import re
 import statistics
+from collections import defaultdict
 import sys
 import time
 from dataclasses import dataclass, field
@@ -91,6 +92,9 @@ class OcrSettings:
     fill_snap: float = 4.0  # points: a shaded area's side this close to a rule along it is that rule (blur and halo trimmed it)
     smear_height: float = 2.5  # times the usual word height: a taller "word" spans several lines ...
     smear_confidence: float = 0.5  # ... and is dropped when read with less confidence than this
+    speck_confidence: float = 0.6  # a line of nothing but a mark or two read less sure than this is grain or
+    # a rule's remnant (`- 2` at 0.0 and 0.51 under a rating word); a printed value is read surer, or again alone
+    speck_reach: float = 3.0  # line heights: a mark this near a word of its line is part of that text (a bullet, a dash)
 
 
 SETTINGS = OcrSettings()
@@ -398,12 +402,31 @@ def lone_values(clean: np.ndarray, boxes_px: list[tuple[int, int, int, int]], wo
 
 
 def drop_smears(words: list[Word], settings: OcrSettings = SETTINGS) -> list[Word]:
-    """Without the doubtful "words" several lines tall: a column of ticks or bullets read as one blob."""
+    """Without the doubtful "words" several lines tall (a column of ticks or bullets read as one blob), and
+    without specks."""
     if len(words) < 3:
         return words
     usual = statistics.median(w.bottom - w.top for w in words)
-    return [w for w in words if w.bottom - w.top <= settings.smear_height * usual
+    return [w for w in without_specks(words, settings) if w.bottom - w.top <= settings.smear_height * usual
             or w.confidence >= settings.smear_confidence]
+
+
+def without_specks(words: list[Word], settings: OcrSettings = SETTINGS) -> list[Word]:
+    """Without the doubtful marks (no letter, a glyph or two) that no word of their line stands near:
+    one line of Tesseract's may run across several cells, so nearness, not the line, tells a cell's text."""
+    def speck(w: Word) -> bool:
+        return len(w.text) <= 2 and not any(ch.isalpha() for ch in w.text) and w.confidence < settings.speck_confidence
+
+    lines: dict[tuple, list[Word]] = defaultdict(list)  # line numbers restart on each copy read: the top tells them apart
+    for w in words:
+        if not speck(w):
+            lines[w.line, w.line_top].append(w)
+
+    def near_a_word(w: Word) -> bool:
+        reach = settings.speck_reach * (w.line_bottom - w.line_top)
+        return any(o.x0 - reach <= w.x1 and w.x0 <= o.x1 + reach for o in lines[w.line, w.line_top])
+
+    return [w for w in words if not speck(w) or near_a_word(w)]
 
 
 def list_marker(word: Word, line_height: float) -> str | None:

@@ -294,14 +294,28 @@ HANGING_INDENT = 3.0  # line heights: how far left of its next lines a first lin
 
 
 def line_neighbours(words: list[dict], settings: SpellingSettings = SETTINGS) -> dict[int, tuple[dict | None, dict | None]]:
-    """Index -> the words just before and after it in its cell's text (across the end of a line), None
-    where there is none."""
+    """Index -> the words just before and after it in its cell's text, None where there is none. A line
+    goes on from the one above only where that one wrapped: the first word would not have fitted
+    after it within the cell's width (the widest of the lines that follow one another there); a line
+    ended short is the end of an item (a list without stops)."""
     pieces = sorted(line_pieces(words, settings), key=lambda p: (words[p[0]]["top"], words[p[0]]["x0"]))
-    before_line: dict[int, int] = {}
+    upper_of: dict[int, list[int]] = {}  # a piece's first word -> the piece above it in its cell
     for k, lower in enumerate(pieces):
         upper = next((u for u in reversed(pieces[:k]) if follows(words[u[0]], words[lower[0]])), None)
         if upper is not None:
-            before_line[lower[0]] = upper[-1]
+            upper_of[lower[0]] = upper
+    right: dict[int, float] = {}  # a piece's first word -> the right edge of its cell's lines
+    for piece in reversed(pieces):  # lowest first, so a piece's edge is known before the one above takes it
+        edge = max(right.get(piece[0], 0.0), words[piece[-1]]["x1"])
+        right[piece[0]] = edge
+        if piece[0] in upper_of:
+            right[upper_of[piece[0]][0]] = max(right.get(upper_of[piece[0]][0], 0.0), edge)
+    before_line: dict[int, int] = {}
+    for first, upper in upper_of.items():
+        w, last = words[first], words[upper[-1]]
+        space = WORD_SPACE * (w["bottom"] - w["top"])
+        if last["x1"] + space + (w["x1"] - w["x0"]) > right[upper[0]]:
+            before_line[first] = upper[-1]
     after_line = {last: first for first, last in before_line.items()}
     out = {}
     for piece in pieces:
@@ -312,15 +326,18 @@ def line_neighbours(words: list[dict], settings: SpellingSettings = SETTINGS) ->
     return out
 
 
-def starts_small(word: dict | None, min_letters: int = 1) -> bool:
+WORD_SPACE = 0.25  # line heights: a word space
+
+
+def starts_small(word: dict | None) -> bool:
     core = split_word(word["text"])[1] if word else ""
-    return core[:1].islower() and sum(ch.isalpha() for ch in core) >= min_letters
+    return core[:1].islower()
 
 
 def mid_sentence(before: dict | None, after: dict | None) -> bool:
-    """A small-lettered word before (not a list marker, not closing a sentence), and after it none, a
+    """A small-lettered word before (not a list marker `d)`, not closing a sentence), and after it none, a
     small-lettered one or an acronym (a capitalised word after it may be a name's next word)."""
-    return starts_small(before, 2) and not before["text"].endswith((".", ":", ";", "?", "!", ")")) \
+    return starts_small(before) and not before["text"].endswith((".", ":", ";", "?", "!", ")")) \
         and (after is None or starts_small(after) or is_acronym(after))
 
 
@@ -335,10 +352,12 @@ def in_small_letters(words: list[dict], vocabulary: Vocabulary, settings: Spelli
     neighbours = line_neighbours(words, settings)
     for i, w in enumerate(words):
         lead, core, trail = split_word(w["text"])
-        if not doubtful(w, settings) or lead or len(core) < settings.min_length or not core.isalpha() \
-                or not core.istitle():
+        if not doubtful(w, settings) or lead or len(core) < 2 or not core.isalpha() or not core.istitle():
             continue  # a quoted word is a name ("'Signs of Safety'")
-        if mid_sentence(*neighbours[i]) and vocabulary.small_letters(core):
+        before, after = neighbours[i]
+        if len(core) < settings.min_length and before is not None and before["top"] != w["top"]:
+            continue  # a short word opening a line ("On line self assessment") as often opens an item
+        if mid_sentence(before, after) and vocabulary.small_letters(core):
             out[i] = dict(w, text=lead + core.lower() + trail)
     return out
 

@@ -35,7 +35,9 @@ def default_status_ratings() -> dict[str, RagRating]:
 
 
 def status_key(text: str | None) -> str:
-    return " ".join((text or "").lower().replace(".", " ").replace("!", " ").split())
+    """The words of a status cell, lower case, without marks standing alone (a scan's `Green : :`)."""
+    words = (text or "").lower().replace(".", " ").replace("!", " ").split()
+    return " ".join(w for w in words if any(ch.isalnum() for ch in w))
 
 
 def status_rating(text: str | None, legend: dict[str, RagRating] | None = None) -> RagRating | None:

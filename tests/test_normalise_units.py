@@ -14,7 +14,7 @@ from normalise.document import find_doc_type, find_title
 from normalise.leads import parse_leads, split_leads
 from normalise.rag import rag_from_colour, rag_from_word, split_rag_prefix
 from normalise.records import RagRating
-from normalise.refs import clean_ref, parse_priority_heading, split_ref
+from normalise.refs import clean_ref, next_ref, parse_priority_heading, split_ref
 
 
 @pytest.mark.parametrize("raw, kind, start, end", [
@@ -99,6 +99,16 @@ def test_refs(printed, ref, flags):
 
 def test_ref_split_from_text():
     assert split_ref("1.2 Complete a Maternity Needs Assessment.") == ("1.2", [], "Complete a Maternity Needs Assessment.")
+
+
+@pytest.mark.parametrize("ref, printed, follows", [
+    ("a", "b", True), ("1.2", "1.3", True), ("9", "10", True), ("1.2.3", "1.2.4", True),
+    ("a", "c", False), ("b", "a", False), ("1.2", "2.1", False), ("1.9", "1.10.1", False), (None, "b", False),
+    ("a", None, False), ("2", "b", False),
+])
+def test_the_next_ref(ref, printed, follows):
+    """An open row at a page's foot ends where the next page's first row prints the ref after its own."""
+    assert next_ref(ref, printed) is follows
 
 
 @pytest.mark.parametrize("heading, parsed", [

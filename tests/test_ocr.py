@@ -220,3 +220,36 @@ def test_a_worse_scan_is_read_with_less_confidence():
     dirty_share, clean_share = low_share(dirty), low_share(clean)
     print(f"\nlines below review confidence: clean scan {clean_share:.2f}, worse scan {dirty_share:.2f}")
     assert dirty_share > clean_share + 0.05
+
+
+def test_touching_shades_whose_border_the_scan_lost_are_two_fills():
+    """A rating column as the Chromium copier scan shows it: amber cells over green ones with no rule
+    left between them (rules survive only in the other columns), JPEG-damaged. Two fills, cut where
+    the shade changes; read as one area, the green's median coloured all of it."""
+    from PIL import ImageDraw, ImageFont
+
+    scale = 150 / 72
+    image = Image.new("RGB", (round(595 * scale), round(842 * scale)), "white")
+    draw = ImageDraw.Draw(image)
+
+    def px(points: float) -> int:
+        return round(points * scale)
+
+    ink, font = (40, 40, 40), ImageFont.load_default(size=20)
+    draw.rectangle((px(100), px(100), px(500), px(700)), outline=ink, width=2)
+    for x in (235, 271):
+        draw.line((px(x), px(100), px(x), px(700)), fill=ink, width=2)
+    for y in range(100, 700, 120):
+        draw.line((px(100), px(y), px(235), px(y)), fill=ink, width=2)
+        draw.line((px(271), px(y), px(500), px(y)), fill=ink, width=2)
+    draw.rectangle((px(236), px(101), px(270), px(349)), fill=(247, 177, 108))
+    draw.rectangle((px(236), px(349) + 1, px(270), px(699)), fill=(146, 196, 125))
+    for k, y in enumerate(range(110, 690, 16)):
+        draw.text((px(105), px(y)), f"action {k} words", fill="black", font=font)
+        draw.text((px(276), px(y)), f"progress made in row {k} this year", fill="black", font=font)
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=45)
+    view = scan_view(np.asarray(Image.open(buffer).convert("RGB")), 1, 595.0, 842.0, dpi=150).view
+    strip = sorted((f for f in view.fills if f["x0"] < 253 < f["x1"]), key=lambda f: f["top"])
+    assert [rag_from_colour(f["rgb"]).value for f in strip] == ["Amber", "Green"]
+    assert abs(strip[0]["bottom"] - 349) <= 2 and abs(strip[1]["top"] - 349) <= 2

@@ -39,17 +39,19 @@ SCANS = {  # scanned copy name -> (rendering, document, how it is scanned)
 }
 # Floors from what these scans measured (bench/README.md has the whole corpus), a little below it so
 # a regression in one document shows. Tesseract reads the page resampled to 225 dpi and doubtful
-# words are corrected against the document's confident vocabulary (extract/spelling.py); what is
-# left is mostly case (`Joint` for `joint` at 150 dpi) and real words misread (`heath`), and the
-# HTML copy still loses the thin light-grey borders of some rows (RAG below the issue's target).
-FLOORS = {  # measured: docx-cef recall 1.0, text 0.94, RAG 1.0, deadline 1.0, lead F1 1.0
-    "docx-cef.pdf": dict(recall=0.95, rag=0.95, deadline=0.95, exact_text=0.9, lead_f1=0.95),
-    # measured: recall 1.0, text 0.80, RAG 0.95, deadline 1.0, KPI recall 1.0
-    "docx-ecf.pdf": dict(recall=0.95, rag=0.9, deadline=0.95, exact_text=0.78, kpi_recall=0.95),
-    # measured: recall 0.98 (pages going on without the first two columns' rules read by the columns they
-    # show), text 0.78, RAG 0.57 (fills of rows whose faint borders are lost read against the row beside),
-    # deadline 1.0, KPI recall 1.0
-    "html-ecf.pdf": dict(recall=0.95, rag=0.55, deadline=0.95, exact_text=0.74, kpi_recall=0.95),
+# words are corrected against the document's confident vocabulary (extract/spelling.py), capitals
+# read mid-sentence included; what is left is mostly real words misread (`Tor` for `for`), a ref's
+# dot lost (`11` for `1.1`) and, in the HTML copy, the end of a cell cut by the page break read
+# with the columns beside it. The HTML copy loses the thin light-grey borders between rows: its
+# rating column is one strip cut where the shade changes (extract/ocr.py, one_colour_parts).
+FLOORS = {  # measured: docx-cef recall 1.0, text 1.0, RAG 1.0, deadline 1.0, lead F1 1.0
+    "docx-cef.pdf": dict(recall=0.95, rag=0.95, deadline=0.95, exact_text=0.95, lead_f1=0.95),
+    # measured: recall 1.0, text 0.878, RAG 1.0, deadline 1.0, KPI recall 1.0
+    "docx-ecf.pdf": dict(recall=0.95, rag=0.95, deadline=0.95, exact_text=0.85, kpi_recall=0.95),
+    # measured: recall 1.0 (pages going on without the first two columns' rules read by the columns they
+    # show; a row left open at a page's foot ends where the next prints the next ref), text 0.878,
+    # RAG 1.0 (was 0.575), deadline 1.0, KPI recall 1.0
+    "html-ecf.pdf": dict(recall=0.95, rag=0.95, deadline=0.95, exact_text=0.85, kpi_recall=0.95),
 }
 
 

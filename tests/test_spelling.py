@@ -52,3 +52,35 @@ def test_a_lettered_lists_markers_are_read_from_their_neighbours():
     words = [w for k, m in enumerate(marks) for w in (word(m, 0.9, 10, 20.0 * k), word("text", 0.97, 40, 20.0 * k))]
     fixed = [w["text"] for w in list_letters(words) if w["x0"] == 10]
     assert fixed == ["a)", "b)", "c)", "d)", "e)", "f)", "l)", "m)", "n)", "o)", "p)", "a)", "1)", "2)", "3)"]
+
+
+def line(texts: str, top: float, x0: float = 100.0, confidence: float = 0.97, doubtful_word: str = "") -> list[dict]:
+    """One line of words, a word space apart; `doubtful_word` read at 0.7 (as Tesseract read these)."""
+    out, x = [], x0
+    for t in texts.split():
+        out.append(word(t, 0.7 if t == doubtful_word else confidence, x, top))
+        x = out[-1]["x1"] + 3
+    return out
+
+
+def test_doubtful_capitals_mid_sentence_are_put_in_small_letters():
+    """Readings of the Chromium copier scan: `strengthen Joint working`, a line ending `groups` over
+    `Including BAME`; a sentence's first word after a list marker, a quoted name and a name of
+    several capitalised words stay as read."""
+    def view(words: list[dict]) -> PageView:
+        return PageView(number=1, width=600, height=800, images=[], char_count=0, edges=[], verticals=[],
+                        fills=[], words=words)
+
+    vocabulary = line("joint joint joint including support support Joint Health", 20)
+    words = (line("review and strengthen Joint working", 50, doubtful_word="Joint")
+             + line("provision to identified groups", 70) + line("Including BAME (Black, Asian", 82, doubtful_word="Including")
+             + line("d) Explore opportunities", 110, doubtful_word="Explore")
+             + line("and ‘Signs of Safety’ model", 130, doubtful_word="‘Signs")
+             + line("with the Family Support Service", 150, doubtful_word="Support"))
+    _, out = correct_views([view(vocabulary), view(words)])
+    assert [w["text"] for w in out.words if w["confidence"] == 0.7] == ["joint", "including", "Explore", "‘Signs", "Support"]
+
+
+def test_a_real_word_the_document_never_reads_surely_is_undone_to_one_it_does():
+    vocabulary = Vocabulary([word("local")])
+    assert [vocabulary.corrected(t) for t in ("focal", "heath", "total")] == ["local", "heath", "total"]
