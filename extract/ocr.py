@@ -29,9 +29,9 @@ import glob
 import os
 import re
 import statistics
-from collections import defaultdict
 import sys
 import time
+from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -664,7 +664,7 @@ def colour_cuts(smooth: np.ndarray, region: np.ndarray, bare: np.ndarray, box: t
         inside, pixels = inside.T, pixels.transpose(1, 0, 2)
     counts = inside.sum(axis=1)
     means = (pixels * inside[..., None]).sum(axis=1) / np.maximum(counts, 1)[:, None]
-    cuts, start, shade, away = [], 0, None, 0
+    cuts, shade, away = [], None, 0
     for k, (mean, count) in enumerate(zip(means, counts)):
         if count < min_px:
             continue  # a line mostly text or outside the area tells nothing

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-EXTRACTOR_VERSION = "0.10.0"  # 0.10.0: text-aligned rows from each column's own spacing, cells spanning rows, columns of few entries; OCR at 225 dpi with doubtful words corrected; 0.9.1: lines say whether they are set in bold, text cards (readers/text_cards.py); 0.9.0: KPI cards, drawn boxes, clipped-away content dropped, text-aligned tables, padding slivers folded, turned labels, fills inside a fill of their colour bound no cell; 0.8.0: white rows between bands cut into columns, rules drawn in pieces joined, one record per line in statistics tables, a band shading a row shades its cells; 0.7.0: OCR in-process; 0.6.0: readers
+EXTRACTOR_VERSION = "0.10.1"  # 0.10.1: scans' shading cut where its shade changes, a fill down a column shades its cells, capitals mid-sentence and specks in OCR; 0.10.0: text-aligned rows from each column's own spacing, cells spanning rows, columns of few entries; OCR at 225 dpi with doubtful words corrected; 0.9.1: lines say whether they are set in bold, text cards (readers/text_cards.py); 0.9.0: KPI cards, drawn boxes, clipped-away content dropped, text-aligned tables, padding slivers folded, turned labels, fills inside a fill of their colour bound no cell; 0.8.0: white rows between bands cut into columns, rules drawn in pieces joined, one record per line in statistics tables, a band shading a row shades its cells; 0.7.0: OCR in-process; 0.6.0: readers
 
 BBox = tuple[float, float, float, float]  # x0, top, x1, bottom in PDF points, origin top-left
 

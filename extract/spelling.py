@@ -13,7 +13,7 @@ nobody prints, and none is made when two candidates are equally good.
 
 Tesseract also reads a small letter as its capital where their shapes differ only in size (`Joint`,
 `Support`, `Opportunity` mid-sentence). A doubtful capitalised word between two small-lettered
-words of its line is put in small letters where the document reads it surely in small letters more
+words of its sentence (across the end of a line only where the line wrapped) is put in small letters where the document reads it surely in small letters more
 often than capitalised (or not at all, when it is an English word): a name set in capitals is read
 so surely elsewhere, or stands beside another capitalised word.
 """
