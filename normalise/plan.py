@@ -8,6 +8,7 @@ from .document import cover_date, read_facts, status_as_of
 from .grid import flat, row_cells
 from .legends import read_legends
 from .records import PlanDocument
+from .refs import with_separators_restored
 from .review import flag_low_confidence
 from .walk import Walk, assemble, recurring_labels
 
@@ -26,6 +27,7 @@ def normalise_document(doc: ExtractedDocument) -> PlanDocument:
     facts = read_facts(doc)
     walk = assemble(doc, Walk(legends=read_legends(doc), period_end=facts.period_end,
                               known_priorities=facts.priorities, labels=recurring_labels(doc)))
+    with_separators_restored(walk.actions)
     plan = PlanDocument(
         file_name=doc.file_name, sha256=doc.sha256, page_count=doc.page_count,
         title=facts.title, council=facts.council, doc_type=facts.doc_type,

@@ -71,3 +71,22 @@ def parent_of(ref: str | None) -> str | None:
     if ref and "." in ref:
         return ref.rsplit(".", 1)[0]
     return None
+
+
+def with_separators_restored(actions: list) -> None:
+    """Put back the dot a ref lost between its parent's number and its own ('11' under '1', in a
+    document whose other refs at that level print it: '2.2' under '2'), as a scan loses a small full
+    stop; the records under it follow. A document that numbers its rows 1, 2 ... 11 under '1' prints
+    no dotted ref at that level, so nothing is changed there."""
+    separated: dict[str, int] = {}  # level -> refs printing their parent's number, a dot, their own
+    for a in actions:
+        if a.ref and a.parent_ref and a.ref.startswith(a.parent_ref + ".") and a.ref[len(a.parent_ref) + 1:].isdigit():
+            separated[a.level] = separated.get(a.level, 0) + 1
+    for seq, a in enumerate(actions):
+        if not (a.ref and a.parent_ref and a.parent_ref.isdigit() and a.ref.isdigit() and separated.get(a.level)
+                and a.ref.startswith(a.parent_ref) and len(a.ref) > len(a.parent_ref)):
+            continue
+        old, a.ref = a.ref, f"{a.parent_ref}.{a.ref[len(a.parent_ref):]}"
+        for child in actions[seq + 1:]:
+            if child.parent_ref == old and child.parent_seq in (seq, None):
+                child.parent_ref = a.ref

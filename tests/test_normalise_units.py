@@ -14,7 +14,7 @@ from normalise.document import find_doc_type, find_title
 from normalise.leads import parse_leads, split_leads
 from normalise.rag import rag_from_colour, rag_from_word, split_rag_prefix
 from normalise.records import RagRating
-from normalise.refs import clean_ref, next_ref, parse_priority_heading, split_ref
+from normalise.refs import clean_ref, next_ref, parse_priority_heading, split_ref, with_separators_restored
 
 
 @pytest.mark.parametrize("raw, kind, start, end", [
@@ -109,6 +109,24 @@ def test_ref_split_from_text():
 def test_the_next_ref(ref, printed, follows):
     """An open row at a page's foot ends where the next page's first row prints the ref after its own."""
     assert next_ref(ref, printed) is follows
+
+
+def test_a_refs_lost_dot_is_put_back_where_the_level_prints_it():
+    """docx-ecf copier scan: areas 1.1, 1.2 and 2.1 read `11`, `12`, `21`, while 2.2 kept its dot;
+    their actions follow. A plan numbering its actions 1 ... 11 under priority 1 is left alone."""
+    from normalise.records import ActionRecord, Level
+
+    def record(ref, parent, level, parent_seq=None):
+        return ActionRecord(ref=ref, parent_ref=parent, level=level, text="x", parent_seq=parent_seq)
+
+    area, action = Level.PRIORITY_AREA, Level.ACTION
+    plan = [record("11", "1", area), record("a", "11", action, 0), record("21", "2", area),
+            record("a", "21", action, 2), record("2.2", "2", area)]
+    with_separators_restored(plan)
+    assert [(r.ref, r.parent_ref) for r in plan] == [("1.1", "1"), ("a", "1.1"), ("2.1", "2"), ("a", "2.1"), ("2.2", "2")]
+    numbered = [record(str(n), "1", action) for n in range(1, 13)]
+    with_separators_restored(numbered)
+    assert [r.ref for r in numbered] == [str(n) for n in range(1, 13)]
 
 
 @pytest.mark.parametrize("heading, parsed", [
