@@ -35,9 +35,10 @@ def default_status_ratings() -> dict[str, RagRating]:
 
 
 def status_key(text: str | None) -> str:
-    """The words of a status cell, lower case, without marks standing alone (a scan's `Green : :`)."""
+    """The words of a status cell, lower case, without marks standing alone (a scan's `Green : :`)
+    and once each where repeated (`Red Red`: OCR read the cell twice, or the word is printed twice)."""
     words = (text or "").lower().replace(".", " ").replace("!", " ").split()
-    return " ".join(w for w in words if any(ch.isalnum() for ch in w))
+    return " ".join(dict.fromkeys(w for w in words if any(ch.isalnum() for ch in w)))
 
 
 def status_rating(text: str | None, legend: dict[str, RagRating] | None = None) -> RagRating | None:

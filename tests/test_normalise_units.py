@@ -111,6 +111,12 @@ def test_the_next_ref(ref, printed, follows):
     assert next_ref(ref, printed) is follows
 
 
+def test_status_cells_as_a_scan_reads_them():
+    """Copier scans: a rule's remnant read as marks after the word, and a word read twice."""
+    assert [rag_from_word(t) for t in ("Green : :", "Red Red", "| {", "Green 2")] == \
+           [RagRating.GREEN, RagRating.RED, None, None]
+
+
 def test_a_refs_lost_dot_is_put_back_where_the_level_prints_it():
     """docx-ecf copier scan: areas 1.1, 1.2 and 2.1 read `11`, `12`, `21`, while 2.2 kept its dot;
     their actions follow. A plan numbering its actions 1 ... 11 under priority 1 is left alone."""
