@@ -629,7 +629,9 @@ def shaded_areas(rgb: np.ndarray, ink: np.ndarray, rules: np.ndarray, paper: np.
     out = []
     for label in range(1, count):
         x, y, w, h, _ = (int(v) for v in stats[label])
-        for x0, y0, x1, y1 in one_colour_parts(smooth, labels == label, bare, (x, y, x + w, y + h), size, settings):
+        area = labels[y:y + h, x:x + w] == label
+        parts = one_colour_parts(smooth[y:y + h, x:x + w], area & bare[y:y + h, x:x + w], (0, 0, w, h), size, settings)
+        for x0, y0, x1, y1 in ((x + a, y + b, x + c, y + d) for a, b, c, d in parts):
             region = labels[y0:y1, x0:x1] == label
             if region.sum() < 0.6 * (x1 - x0) * (y1 - y0):
                 continue
@@ -643,22 +645,23 @@ def shaded_areas(rgb: np.ndarray, ink: np.ndarray, rules: np.ndarray, paper: np.
     return out
 
 
-def one_colour_parts(smooth: np.ndarray, region: np.ndarray, bare: np.ndarray, box: tuple[int, int, int, int],
+def one_colour_parts(smooth: np.ndarray, inside: np.ndarray, box: tuple[int, int, int, int],
                      min_px: int, settings: OcrSettings = SETTINGS) -> list[tuple[int, int, int, int]]:
     """A shaded area cut where its shade changes, first down the page, then across: cells of different
-    colours whose pale border the scan lost (an amber rating above a green one) touch as one area."""
+    colours whose pale border the scan lost (an amber rating above a green one) touch as one area.
+    `inside` marks the area's pixels free of ink."""
     parts = []
-    for x0, y0, x1, y1 in colour_cuts(smooth, region, bare, box, 0, min_px, settings):
-        parts += colour_cuts(smooth, region, bare, (x0, y0, x1, y1), 1, min_px, settings)
+    for x0, y0, x1, y1 in colour_cuts(smooth, inside, box, 0, min_px, settings):
+        parts += colour_cuts(smooth, inside, (x0, y0, x1, y1), 1, min_px, settings)
     return parts
 
 
-def colour_cuts(smooth: np.ndarray, region: np.ndarray, bare: np.ndarray, box: tuple[int, int, int, int],
+def colour_cuts(smooth: np.ndarray, inside: np.ndarray, box: tuple[int, int, int, int],
                 axis: int, min_px: int, settings: OcrSettings = SETTINGS) -> list[tuple[int, int, int, int]]:
     """The box cut across `axis` (0: into rows, 1: into columns) where the mean shade of its lines
     moves more than colour_step from the part's shade and stays moved for min_px lines."""
     x0, y0, x1, y1 = box
-    inside = (region & bare)[y0:y1, x0:x1]
+    inside = inside[y0:y1, x0:x1]
     pixels = smooth[y0:y1, x0:x1]
     if axis == 1:
         inside, pixels = inside.T, pixels.transpose(1, 0, 2)
