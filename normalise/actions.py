@@ -23,7 +23,7 @@ from .headings import CONTD_RE, Heading, read_heading
 from .layout import Layout, card_layout, continued_layout, find_header, headerless_layout, reads_as_new_header
 from .leads import parse_leads
 from .outline import is_outline, is_outline_table, read_outline
-from .rag import read_rag, split_rag_prefix
+from .rag import rating_alone, read_rag, split_rag_prefix
 from .records import ActionRecord, Level
 from .refs import next_ref, parse_priority_heading, split_ref
 from .tasks import item_bands, split_items_with_tops, split_sub_items_with_own_values
@@ -54,6 +54,17 @@ def banner_cell(cells: list[Cell | None], table: ExtractedTable, roles: list[Col
     if roles and any(roles[c.col] != ColumnRole.RAG for c in others):
         return None
     return wide[0]
+
+
+def split_label(cell: Cell) -> tuple[str | None, list[str] | None]:
+    """A bold title under lines set in a plain face ('Municipal & Community' over 'On-Bill Financing'):
+    the plain lines label the rows from there on (their flags); the bold ones are the title. (None,
+    None) when the cell is not set so (or its faces are unknown, as in a scan)."""
+    lines = cell.lines
+    k = next((i for i, ln in enumerate(lines) if ln.bold), 0)
+    if not k or any(ln.bold is not True for ln in lines[k:]) or any(ln.bold is not False for ln in lines[:k]):
+        return None, None
+    return clean_text(" ".join(ln.text for ln in lines[:k])), [ln.text for ln in lines[k:]]
 
 
 @lru_cache(maxsize=1)
@@ -101,7 +112,7 @@ class ActionTables:
                 self.w.table_columns = [h for i, h in enumerate(headers) if h and (i == 0 or headers[i - 1] != h)]
         if layout is None:
             return False
-        self.w.table_read()
+        self.w.table_read(table.page)
         continues = first_on_page and goes_on
         same_columns = goes_on and going_on.whole is None and (not found or found[1].headers == going_on.headers)
         self.carry = self.carried if same_columns else {}
@@ -119,7 +130,7 @@ class ActionTables:
         if found is None:
             return False
         header_row, layout = found
-        self.w.table_read()
+        self.w.table_read(table.page)
         self.w.ensure_priority(table.page)
         title = next(c for r in range(header_row) for c in row_cells(table, r) if c and c.text.strip())
         self.w.action = action = self.new_record(title, table.page, Level.ACTION, None)
@@ -138,7 +149,7 @@ class ActionTables:
         """A text card (extract/readers/text_cards.py): the title is the action, the paragraph under it
         its description, and each labelled line a field, by what its label names. A label naming
         several ('Lead Partners:') lists them between commas and a last 'and'."""
-        self.w.table_read()
+        self.w.table_read(table.page)
         self.w.ensure_priority(table.page)
         grid = table.grid()
         self.w.action = action = self.new_record(grid[0][0], table.page, Level.ACTION, None)
@@ -174,11 +185,13 @@ class ActionTables:
         return out
 
     def headerless(self, table: ExtractedTable) -> bool:
-        """A table with no header that goes on from no other: read when its cells show an action table."""
-        layout = headerless_layout(table)
+        """A table with no header that goes on from no other: read when its cells show an action table,
+        or when a time frame heading stands right above it and its cells hold prose."""
+        timeframe = self.w.timeframe_on(table.page)
+        layout = headerless_layout(table, under_timeframe=timeframe is not None and timeframe.fresh)
         if layout is None:
             return False
-        self.w.table_read()
+        self.w.table_read(table.page)
         self.layout = layout
         for row in range(table.n_rows):
             self.row(table, row, layout, False)
@@ -191,7 +204,7 @@ class ActionTables:
         stood in before the table holds again after it."""
         if not is_outline_table(table):
             return False
-        self.w.table_read()
+        self.w.table_read(table.page)
         before = (self.w.priority, self.w.aim, self.w.action)
         for row in range(table.n_rows):
             label, body = row_cells(table, row)
@@ -230,6 +243,15 @@ class ActionTables:
         self.group_text.clear()
         return self.w.heading(heading, table.page, banner, rag_cells)
 
+    def timeframe_row(self, starts: list[Cell | None], roles: list[ColumnRole], page: int) -> bool:
+        """A row holding only a time frame heading in a text column ('Long Term Policy'): the rows under it
+        take it as their deadline."""
+        filled = [c for c in starts if c and c.text.strip()]
+        if len(filled) != 1 or roles[filled[0].col] not in STARTING_ROLES | {ColumnRole.DETAIL}:
+            return False
+        heading = read_heading(filled[0].text, banner=False)
+        return heading.kind == "timeframe" and self.w.heading(heading, page, filled[0])
+
     @staticmethod
     def is_parent_action(cell: Cell) -> bool:
         text = clean_text(cell.text) or ""
@@ -239,7 +261,7 @@ class ActionTables:
     def row(self, table: ExtractedTable, row: int, layout: Layout, maybe_continued: bool) -> None:
         page, roles = table.page, layout.roles
         starts = row_cells(table, row)
-        if self.is_header_repeat(starts, layout) or self.banner_row(table, row, roles):
+        if self.is_header_repeat(starts, layout) or self.banner_row(table, row, roles) or self.timeframe_row(starts, roles, page):
             return
         by_role = self.cells_by_role(table, row, roles)
         if not any(c.text.strip() for c in starts if c):
@@ -268,7 +290,10 @@ class ActionTables:
         if action_cell is not None and self.repeats_action(action_cell):
             action_cell = None  # the action printed again on each of its task rows: the same action
         if action_cell and action_cell.text.strip():
-            self.w.action = self.new_record(action_cell, page, Level.ACTION, ref_text)
+            label, lines = split_label(action_cell)
+            if label:
+                self.w.label = label
+            self.w.action = self.new_record(action_cell, page, Level.ACTION, ref_text, lines)
             self.sub_rows = action_cell.row_span > 1 and not has_task_column
             if self.sub_rows:
                 self.sub_row_task(by_role, page)
@@ -345,9 +370,11 @@ class ActionTables:
     # -- records ------------------------------------------------------------------------------
     def new_record(self, cell: Cell, page: int, level: Level, ref_text: str | None,
                    lines: list[str] | None = None, parent: ActionRecord | None = None) -> ActionRecord:
-        text = item_text(lines if lines is not None else cell_lines(cell))
-        word_rag, text = split_rag_prefix(text)
+        lines = lines if lines is not None else cell_lines(cell)
+        word_rag = rating_alone(lines[0]) if len(lines) > 1 else None  # 'Amber' on a line of its own over the text
+        word_rag, text = (word_rag, item_text(lines[1:])) if word_rag else split_rag_prefix(item_text(lines))
         ref, flags, rest = split_ref(text)
+        rest, mark = self.w.legends.split_mark(rest)
         if ref_text and ref is None:  # a ref printed in the text itself wins over the ref column
             printed_ref, ref_flags, _ = split_ref(ref_text)
             ref, flags = printed_ref or ref_text, ref_flags + flags
@@ -358,6 +385,8 @@ class ActionTables:
                               priority_ref=self.w.priority_ref, page=page, provenance={"text": prov(cell, page)})
         if word_rag:
             record.rag, record.rag_source, record.status_raw = word_rag, "word", word_rag.value
+        elif mark:
+            record.status_raw = mark  # its meaning is the key's ('Already In Place'), no rating
         return self.w.add(record, parent)
 
     def sub_row_task(self, by_role: dict[ColumnRole, list[Cell]], page: int) -> None:
@@ -451,6 +480,9 @@ class ActionTables:
                 record.deadline = self.w.legends.deadline(header, self.w.period_end)
                 record.provenance["deadline"] = prov(cell, page)
                 return
+        if (timeframe := self.w.timeframe_on(page)) is not None:  # 'Short Term Policy' over the rows
+            record.deadline = self.w.legends.deadline(timeframe.text, self.w.period_end)
+            record.provenance["deadline"] = timeframe.provenance
 
     def set_leads(self, record: ActionRecord, lines: list[str], cell: Cell, page: int) -> None:
         record.lead_lines = lines

@@ -61,6 +61,7 @@ class CellEvidence:
     mark_share: float = 0.5  # of a timescale column's filled cells that must be marks
     words_share: float = 0.5  # of a text column's filled cells that must hold a word
     group_share: float = 0.25  # of a column's cells repeating the one above (or merged) for a grouping column
+    title_share: float = 0.8  # of a prose column's rows a bold title beside it must fill, set bold, for the rows' titles
 
 
 EVIDENCE = CellEvidence()
@@ -165,11 +166,36 @@ def infer_unknown_roles(table: ExtractedTable, header_row: int, headers: list[st
     if out.count(ColumnRole.ACTION) > 1 and ColumnRole.ACTION not in roles:
         first = out.index(ColumnRole.ACTION)
         out = [ColumnRole.PROGRESS if i > first and r == ColumnRole.ACTION else r for i, r in enumerate(out)]
+    if ColumnRole.ACTION in out and ColumnRole.ACTION not in roles:
+        out = with_titles(table, header_row, out)
     if not {ColumnRole.ACTION, ColumnRole.TASK} & set(out) and set(out) & KEY_FIELDS:
         subject = next((i for i, r in enumerate(out) if r == ColumnRole.UNKNOWN and holds_words(column_cells(table, i, header_row))), None)
         if subject is not None:
             out[subject] = ColumnRole.ACTION  # the thing each row is about: the leftmost column of words
     return with_groups(table, header_row, out)
+
+
+def with_titles(table: ExtractedTable, header_row: int, roles: list[ColumnRole],
+                evidence: CellEvidence = EVIDENCE) -> list[ColumnRole]:
+    """Short phrases set bold beside the prose read as the action, row by row, are the rows' titles:
+    the title is the action and the prose its detail ('Green Bonds | Bond funds designated for ...')."""
+    k = roles.index(ColumnRole.ACTION)
+    if k == 0 or roles[k - 1] != ColumnRole.UNKNOWN:
+        return roles
+    titles, prose = column_cells(table, k - 1, header_row), column_cells(table, k, header_row)
+    rows = {c.row for c in prose if c.text.strip()}
+    titled = {c.row for c in titles if c.text.strip() and is_set_bold(c)}
+    if not holds_words(titles) or any(is_set_bold(c) for c in prose if c.text.strip()) \
+            or len(rows & titled) < evidence.title_share * len(rows):
+        return roles
+    out = list(roles)
+    out[k - 1], out[k] = ColumnRole.ACTION, ColumnRole.DETAIL
+    return out
+
+
+def is_set_bold(cell: Cell) -> bool:
+    """The cell ends in a bold line (a label in another face may stand over a bold title)."""
+    return bool(cell.lines) and cell.lines[-1].bold is True
 
 
 def holds_words(cells: list[Cell], evidence: CellEvidence = EVIDENCE) -> bool:

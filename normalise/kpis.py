@@ -20,7 +20,7 @@ from .columns import (KPI_HEADER_RE, KPI_NAME_RE, ColumnRole, assign_roles, is_k
                       value_kind)
 from .grid import cells_covering, flat, row_cells
 from .headings import Heading, read_heading
-from .layout import Layout, find_header, reads_as_new_header
+from .layout import UNFRAMED_READERS, Layout, find_header, reads_as_new_header
 from .numbers import parse_number
 from .rag import rag_from_word, read_rag, status_key
 from .records import Measure, MeasureValue, RagRating
@@ -99,7 +99,7 @@ class KpiTables:
         name = clean_text(title.text) if title else None
         if not name:
             return False
-        self.w.table_read()
+        self.w.table_read(table.page)
         ref = clean_text(badge.text) if badge else None
         printed, _, rest = split_ref(name)
         if ref is None and printed and rest and (CARD_REF_RE.match(name) or "." in printed):
@@ -152,8 +152,10 @@ class KpiTables:
         if self.repeats_body_values(table, first):
             self.read(table, self.header, 0)  # its first row holds values the last table's rows held: it goes on
             return True
-        # before any action table, only an indicator table that says so, or shows its figures, counts
-        if is_kpi_table(first, strict=action_layout is None and not has_figures(table, first)) \
+        # before any action table, only an indicator table that says so, or shows its figures, counts; and
+        # so for a table aligned in the open: years over words are a timeline as often as indicators
+        strict = (action_layout is None or table.reader in UNFRAMED_READERS) and not has_figures(table, first)
+        if is_kpi_table(first, strict=strict) \
                 or is_targets_table(table, first):
             self.read(table, first, 1)
             return True
@@ -177,7 +179,7 @@ class KpiTables:
         return bool(self.header) and table.n_cols == len(self.header) and table.page <= self.page + 1
 
     def read(self, table: ExtractedTable, header: list[str], start: int) -> None:
-        self.w.table_read()
+        self.w.table_read(table.page)
         if header is not self.header:
             self.body_values = [set() for _ in range(table.n_cols)]
         self.header, self.page = header, table.page

@@ -133,15 +133,19 @@ def card_layout(table: ExtractedTable) -> tuple[int, Layout] | None:
     return None
 
 
-def headerless_layout(table: ExtractedTable) -> Layout | None:
-    """A table with no header row, read by its cells alone: prose beside a deadline, lead or rating.
-    Not a table found by the alignment of its text alone: without rules or a header, names set in
-    columns (a list of partners) look as much like rows as a table does."""
-    if table.reader in UNFRAMED_READERS or table.n_rows < HEADERLESS_MIN_ROWS or table.n_cols < HEADERLESS_MIN_COLUMNS or is_form(table) or abbreviation_key(table):
+def headerless_layout(table: ExtractedTable, under_timeframe: bool = False) -> Layout | None:
+    """A table with no header row, read by its cells alone: prose beside a deadline, lead or rating;
+    or, right under a heading naming a time frame ('Short Term Policy', the rows' deadline), prose
+    alone. Not a table found by the alignment of its text alone, unless under such a heading:
+    without rules or a header, names set in columns (a list of partners) look as much like rows as a
+    table does."""
+    if table.reader in UNFRAMED_READERS and not under_timeframe or table.n_rows < HEADERLESS_MIN_ROWS \
+            or table.n_cols < HEADERLESS_MIN_COLUMNS or is_form(table) or abbreviation_key(table):
         return None
     headers = [""] * table.n_cols
     roles = infer_unknown_roles(table, -1, headers, [ColumnRole.UNKNOWN] * table.n_cols)
-    if not is_headerless_action_table(roles) or not holds_prose(table, -1, roles):
+    if not (is_headerless_action_table(roles) or under_timeframe and ColumnRole.ACTION in roles) \
+            or not holds_prose(table, -1, roles):
         return None
     return Layout(roles=roles, headers=headers, col_x=column_lefts(table), text_x=column_text_lefts(table))
 

@@ -4,7 +4,9 @@
 - a rating legend (`Green = complete or on track`, `R – Not started`): the status words it
   names stand for that rating in this document;
 - a timescale legend (`Short term = 0-2 years`, `Medium: by March 2026`): a timescale term
-  printed in a row takes the definition's dates when the definition has any.
+  printed in a row takes the definition's dates when the definition has any;
+- a status mark key (`Already In Place = (Y)`): the mark printed at the end of a row's title is
+  that row's status, not part of its text.
 """
 
 from __future__ import annotations
@@ -28,6 +30,9 @@ RATING_LEGEND_RE = re.compile(
 TIMESCALE_LEGEND_RE = re.compile(
     r"^\s*(?P<term>(?:short|medium|middle|mid|long|immediate)(?:[\s-]*term)?)\s*(?:=|–|-|:|\()\s*(?P<meaning>.{2,80}?)\)?\s*$",
     re.I)
+MARK = r"\([A-Za-z✓✔*+]{1,2}\)"  # '(Y)', '(✓)', '(*)'
+STATUS_MARK_LEGEND_RE = re.compile(
+    rf"^\s*(?:(?P<meaning>[A-Za-z][A-Za-z ,'’-]{{2,40}}?)\s*=\s*(?P<mark>{MARK})|(?P<mark2>{MARK})\s*=\s*(?P<meaning2>[A-Za-z][A-Za-z ,'’-]{{2,40}}))\s*$")
 MEANING_SPLIT_RE = re.compile(r"\s*(?:,|;|/|\bor\b|\band\b)\s*", re.I)
 MIN_KEY_ROWS = 3  # a two-column table of fewer rows is not a key
 ABBREVIATED_SHARE = 0.6  # of a key table's rows whose first cell looks abbreviated
@@ -38,6 +43,14 @@ class Legends:
     abbreviations: dict[str, str] = field(default_factory=dict)
     ratings: dict[str, RagRating] = field(default_factory=dict)  # status word (lower case) -> rating
     timescales: dict[str, str] = field(default_factory=dict)  # term (lower case) -> definition as printed
+    marks: dict[str, str] = field(default_factory=dict)  # status mark as printed ('(Y)') -> its meaning
+
+    def split_mark(self, text: str) -> tuple[str, str | None]:
+        """(text, mark): a status mark from the key printed at the end of a title, taken off it."""
+        for mark in self.marks:
+            if text.rstrip().endswith(mark) and len(text.rstrip()) > len(mark):
+                return text.rstrip()[: -len(mark)].rstrip(), mark
+        return text, None
 
     def deadline(self, raw: str, period_end: date | None = None) -> Deadline:
         """Parse a printed deadline; a timescale term takes its legend definition's dates, if any."""
@@ -108,6 +121,8 @@ def read_legends(doc: ExtractedDocument) -> Legends:
             for phrase in phrases:
                 if phrase and phrase not in RAG_WORDS and len(phrase.split()) <= 4:
                     legends.ratings.setdefault(phrase, rating)
+        elif m := STATUS_MARK_LEGEND_RE.match(" ".join(text.split())):
+            legends.marks.setdefault(m["mark"] or m["mark2"], (m["meaning"] or m["meaning2"]).strip())
         elif m := TIMESCALE_LEGEND_RE.match(" ".join(text.split())):
             legends.timescales.setdefault(status_key(m["term"]), m["meaning"].strip())
             legends.timescales.setdefault(status_key(m["term"].split()[0].split("-")[0]), m["meaning"].strip())

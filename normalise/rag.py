@@ -19,7 +19,10 @@ RAG_WORDS = {
     "g": RagRating.GREEN, "green": RagRating.GREEN,
     "b": RagRating.BLUE, "blue": RagRating.BLUE,
 }
-RAG_PREFIX_RE = re.compile(r"^\s*(Red|Amber|Green|Blue)\b\s*", re.I)
+# a rating word before the text, set apart from it: by a mark ('Green - ...'), a ref ('Amber a) ...',
+# 'Red 1.2 ...') or its capitals ('GREEN Continue ...'); 'Green Bonds' and 'Blue Badge' are names
+RAG_PREFIX_RE = re.compile(r"^\s*(?:(?i:(red|amber|green|blue))\b\s*(?=[-–:•(\d]|[a-z]{1,4}[.)]\s|[ivx]{1,4}[.)]\s)"
+                           r"|(RED|AMBER|GREEN|BLUE)\b\s*(?=[A-Z][a-z]|[a-z]))[-–:•]?\s*")
 MIN_SATURATION = 0.35
 
 
@@ -70,12 +73,18 @@ def rag_from_colour(rgb: tuple[float, float, float] | None) -> RagRating | None:
     return None
 
 
+def rating_alone(line: str) -> RagRating | None:
+    """A line that is a rating colour and nothing else ('Amber')."""
+    word = line.strip().lower()
+    return RAG_WORDS[word] if word in ("red", "amber", "green", "blue") else None
+
+
 def split_rag_prefix(text: str) -> tuple[RagRating | None, str]:
     """'Amber a) Continue to ...' -> (Amber, 'a) Continue to ...'): ratings printed before text."""
     m = RAG_PREFIX_RE.match(text)
     if not m:
         return None, text
-    return RAG_WORDS[m.group(1).lower()], text[m.end():]
+    return RAG_WORDS[(m.group(1) or m.group(2)).lower()], text[m.end():]
 
 
 def combine_rag(word: RagRating | None, colour: RagRating | None) -> tuple[RagRating | None, str | None, str | None]:

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from extract.records import ExtractedTable
 
-NORMALISER_VERSION = "0.6.0"  # 0.6.0: KPI cards into measures; 0.5.0: every table handed on to load (tables, table_cells); 0.4.0: vocabulary as data, merged cells, status words, timescale marks, groups
+NORMALISER_VERSION = "0.7.0"  # 0.7.0: time frame headings give rows their deadline (and may head a table with no header), bold titles beside prose, status marks from a key, "Green Bonds" no rating; 0.6.0: KPI cards into measures; 0.5.0: every table handed on to load (tables, table_cells); 0.4.0: vocabulary as data, merged cells, status words, timescale marks, groups
 
 
 class RagRating(str, Enum):

@@ -24,11 +24,24 @@ from .records import ActionRecord, GenericTable, Level, Measure, Priority, Prove
 
 WRAP_GAP = 0.6  # line heights: a line this close under a heading line goes on with it
 WRAP_INDENT = 3.0  # points: ... if it starts where the heading line starts
+SECTION_MAX_WORDS = 8  # a title over a time frame heading is a few words ('CLEAN ENERGY FINANCING'), not a sentence
+SECTION_GAP = 3.0  # line heights: at most this far above the time frame heading under it
 UNFINISHED_RE = re.compile(r"(?:\b(?:and|or|of|the|to|for|in|on|with|by|our|a|an)|[,&:;–-])\s*$", re.I)
 
 
 def prov(cell: Cell | TextLine | None, page: int) -> Provenance:
     return Provenance(page=page, bbox=cell.bbox if cell else None)
+
+
+@dataclass
+class Timeframe:
+    """A heading naming a time frame ('Short Term Policy'): the deadline of the rows under it. It holds
+    over the tables that follow, page after page, until a page goes by with no plan table read."""
+
+    text: str
+    provenance: Provenance
+    last_page: int  # the last page a plan table was read on under it
+    fresh: bool = True  # no table read since it was printed: it stands right above the next one
 
 
 @dataclass
@@ -51,6 +64,7 @@ class Walk:
     action: ActionRecord | None = None  # the action the next tasks sit under
     last: ActionRecord | None = None  # the record a row cut by a page break continues
     pending: tuple[Heading, int, TextLine] | None = None  # a numbered heading line, until a table under it is read
+    timeframe: "Timeframe | None" = None  # the time frame heading over the rows now being read
     seq_of: dict[int, int] = field(default_factory=dict)  # id(record) -> its position in actions
     rating_conflicts: list[str] = field(default_factory=list)  # indicators whose rating word and fill disagree
 
@@ -80,15 +94,18 @@ class Walk:
         if heading.kind == "label":
             self.label = heading.title
             return True
+        if heading.kind == "timeframe":
+            self.timeframe, self.label = Timeframe(heading.title, prov(cell, page), page), None
+            return True
         if heading.kind == "theme":
-            self.theme, self.label = heading.title, None
+            self.theme, self.label, self.timeframe = heading.title, None, None
             return True
         if heading.kind == "area":
             self.start_area(heading.ref, heading.title, page, cell, rag_cells)
             return True
         if heading.kind != "priority":
             return False
-        self.label = None
+        self.label = self.timeframe = None
         ref, title, counted = heading.ref, heading.title, False
         if ref is None:
             known = self.lookup_priority(title)
@@ -121,18 +138,28 @@ class Walk:
         """A heading line above tables. A named one ('Priority 2 ...') places what follows at once;
         a numbered one ('3. Timeline') waits for a table it heads to be read: numbered sections of a
         committee report ('4. POLICY IMPLICATIONS') hold tables that are no plan."""
-        if heading.keyword:
+        if heading.kind == "timeframe":
+            self.heading(heading, page, line)
+        elif heading.keyword:
             self.pending = None
             self.heading(heading, page, line)
         else:
             self.pending = (heading, page, line)
 
-    def table_read(self) -> None:
+    def table_read(self, page: int) -> None:
         """A plan table was read: the numbered heading above it, if any, is its section."""
         if self.pending:
-            heading, page, line = self.pending
+            heading, at, line = self.pending
             self.pending = None
-            self.heading(heading, page, line)
+            self.heading(heading, at, line)
+        if self.timeframe is not None:
+            self.timeframe.last_page, self.timeframe.fresh = page, False
+
+    def timeframe_on(self, page: int) -> Timeframe | None:
+        """The time frame heading the rows on this page stand under, if one still holds."""
+        if self.timeframe is not None and page > self.timeframe.last_page + 1:
+            self.timeframe = None
+        return self.timeframe
 
     def lookup_priority(self, title: str) -> Priority | None:
         key = title.lower().strip()
@@ -180,7 +207,16 @@ def is_heading_line(line: TextLine, tables_below: list[ExtractedTable]) -> Headi
     if not tables_below or len(line.text) > 200:
         return None
     heading = read_heading(line.text, banner=False)
-    return heading if heading.kind in ("priority", "area") else None
+    return heading if heading.kind in ("priority", "area", "timeframe") else None
+
+
+def names_section(line: TextLine | None, timeframe_line: TextLine) -> bool:
+    """A bold title right above a time frame heading names the section of the rows under both:
+    'CLEAN ENERGY FINANCING' over 'Short Term Policy'."""
+    if line is None or not line.bold or len(line.text.split()) > SECTION_MAX_WORDS or line.text.rstrip().endswith((".", ":")):
+        return False
+    height = line.bbox[3] - line.bbox[1]
+    return 0 <= timeframe_line.bbox[1] - line.bbox[3] <= SECTION_GAP * height
 
 
 def with_wrapped_lines(line: TextLine, lines: list[TextLine]) -> TextLine:
@@ -207,9 +243,10 @@ def assemble(doc: ExtractedDocument, walk: Walk) -> Walk:
     for page in doc.pages:
         events: list[tuple[float, object]] = [(t.bbox[1], t) for t in page.tables]
         events += [(ln.bbox[1], ln) for ln in page.lines]
-        first = True
+        first, above = True, None  # above: the loose line just read, with no table between
         for top, item in sorted(events, key=lambda e: e[0]):
             if isinstance(item, ExtractedTable):
+                above = above if not any(c.text.strip() for c in item.cells) else None  # an empty box (an icon) parts nothing
                 kpi_first = last == "kpi" and kpis.continues(item)  # a KPI table going on over the page
                 if kpis.card(item) or kpi_first and kpis.table(item, actions.layout):
                     last = "kpi"
@@ -223,9 +260,13 @@ def assemble(doc: ExtractedDocument, walk: Walk) -> Walk:
                     keep_generic(walk, item)
                     actions.open_row, last = False, None
                 first = False
-            elif heading := is_heading_line(with_wrapped_lines(item, page.lines),
-                                            [t for t in page.tables if t.bbox[1] >= top]):
-                walk.heading_line(heading, page.number, item)
+            else:
+                heading = is_heading_line(with_wrapped_lines(item, page.lines), [t for t in page.tables if t.bbox[1] >= top])
+                if heading:
+                    walk.heading_line(heading, page.number, item)
+                if heading and heading.kind == "timeframe" and names_section(above, item):
+                    walk.pending = (Heading("area", None, above.text), page.number, above)
+                above = item
     return walk
 
 

@@ -88,6 +88,33 @@ def test_rag_colours_by_hue(rgb, rating):
 
 def test_rag_word_before_action_text():
     assert split_rag_prefix("Amber a) Continue to implement") == (RagRating.AMBER, "a) Continue to implement")
+    assert split_rag_prefix("GREEN Continue to implement") == (RagRating.GREEN, "Continue to implement")
+    assert split_rag_prefix("Red - Not started") == (RagRating.RED, "Not started")
+
+
+@pytest.mark.parametrize("name", ["Green Bonds", "Green Tariff", "Blue Badge scheme", "Red Kite Trail"])
+def test_names_opening_with_a_colour_are_no_rating(name):
+    assert split_rag_prefix(name) == (None, name)
+
+
+@pytest.mark.parametrize("heading, timeframe", [
+    ("Short Term Policy", True), ("Short & Long Term Policy", True), ("Long-Term", True), ("Immediate", True),
+    ("Medium term actions (2-5 years)", True), ("Years 1-2", True), ("Long term vision for the borough", False),
+    ("Energy Efficiency", False), ("Term dates", False),
+])
+def test_headings_naming_a_time_frame(heading, timeframe):
+    from normalise.headings import read_heading
+    assert (read_heading(heading, banner=False).kind == "timeframe") is timeframe
+
+
+def test_a_status_mark_the_key_defines_comes_off_the_title():
+    """'Already In Place = (Y)' (Atlanta's key, PDF p60): '... Fund (Y)' is the title and its status."""
+    from normalise.legends import STATUS_MARK_LEGEND_RE, Legends
+    m = STATUS_MARK_LEGEND_RE.match("Already In Place = (Y)")
+    legends = Legends(marks={m["mark"]: m["meaning"]})
+    assert legends.split_mark("Revolving Loan Fund (Y)") == ("Revolving Loan Fund", "(Y)")
+    assert legends.split_mark("Resilience Hub (Solar + Storage)") == ("Resilience Hub (Solar + Storage)", None)
+    assert STATUS_MARK_LEGEND_RE.match("(Y) = Already in place")
 
 
 @pytest.mark.parametrize("printed, ref, flags", [
