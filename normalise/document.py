@@ -10,12 +10,13 @@ import calendar
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from statistics import median
 from functools import lru_cache
 from importlib import resources
 
 import yaml
 
-from extract.records import ExtractedDocument
+from extract.records import ExtractedDocument, TextLine
 
 from .deadlines import MONTH_YEAR_RE, full_year, month_number, parse_deadline
 from .records import DeadlineKind, Priority
@@ -25,6 +26,10 @@ MONTH_NAME = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*"
 PERIOD_RE = re.compile(
     rf"(?P<label>(?:(?P<m1>{MONTH_NAME})\s+)?(?P<y1>(?:19|20)\d\d)\s*(?:/|–|-|to)\s*(?:(?P<m2>{MONTH_NAME})\s+)?(?P<y2>(?:19|20)?\d\d))(?!\d)")
 TITLE_WRAP_WORDS = 6  # a capitals line this short under a capitals title is the rest of the title
+COVER_TYPE = 1.6  # times the body's line height: type this large on the first page is the cover's title
+SAME_TYPE = 0.1  # of the line height: lines whose heights differ by less are set in one size
+TITLE_LINE_GAP = 1.0  # line heights: the lines of one title stand at most this far apart (a blank line parts them)
+BARE_YEAR_RE = re.compile(r"(?<![\d/–-])\b((?:19|20)\d\d)\b(?![\d/–-])")
 MONTH_PERIOD_RE = re.compile(MONTH_NAME, re.I)
 STATUS_HEADER_RE = re.compile(r"(?:end of|end|as at|as of|\(|to|at)\s*(?:(?P<day>\d{1,2})(?:st|nd|rd|th)?\s+)?"
                               + MONTH_YEAR_RE.pattern, re.I)  # 'Position as at 31 December 2016' too
@@ -167,12 +172,45 @@ def plan_period(title: str | None, doc: ExtractedDocument, pages: int = 3) -> tu
     return min(periods)[3] if periods else None
 
 
+def cover_title(doc: ExtractedDocument) -> str | None:
+    """The lines set in the largest type on the first page, stacked one under the other ('City of
+    Winston-Salem' / '2020' / 'Sustainability Plan'), when that type stands well above the body's."""
+    lines = doc.pages[0].lines if doc.pages else []
+    heights = [ln.bbox[3] - ln.bbox[1] for page in doc.pages[:3] for ln in page.lines]
+    if not lines or not heights:
+        return None
+    body, top = median(heights), max(ln.bbox[3] - ln.bbox[1] for ln in lines)
+    if top < COVER_TYPE * body:
+        return None
+    title: list[TextLine] = []
+    for line in sorted(lines, key=lambda ln: ln.bbox[1]):
+        if abs((line.bbox[3] - line.bbox[1]) - top) > SAME_TYPE * top:
+            if title:
+                break  # the title is over: a line in other type follows it
+            continue
+        if title and (line.bbox[1] - title[-1].bbox[3] > TITLE_LINE_GAP * top
+                      or COVER_DATE_RE.fullmatch(" ".join(line.text.split()))):
+            break  # a blank line, or the cover's date, ends the title
+        title.append(line)
+    return " ".join(" ".join(ln.text.split()) for ln in title)
+
+
+def bare_year(title: str | None) -> tuple[str, date, date] | None:
+    """A title naming one year alone ('2020 Sustainability Plan'): that calendar year."""
+    years = BARE_YEAR_RE.findall(title or "")
+    if len(years) != 1:
+        return None
+    return years[0], date(int(years[0]), 1, 1), date(int(years[0]), 12, 31)
+
+
 def read_facts(doc: ExtractedDocument) -> DocumentFacts:
     lines = opening_text(doc)
-    facts = DocumentFacts(title=find_title(lines))
+    printed = find_title(lines)
+    on_cover = cover_title(doc)
+    facts = DocumentFacts(title=on_cover if on_cover and not any(re.match(r"^\s*TITLE:", ln) for ln in lines) else printed)
     facts.council = find_publisher(lines)
     facts.doc_type = find_doc_type(facts.title, lines)
-    found = plan_period(facts.title, doc)
+    found = plan_period(facts.title, doc) or bare_year(facts.title)
     if found:
         facts.period_label, facts.period_start, facts.period_end = found
     for page in doc.pages:

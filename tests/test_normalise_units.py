@@ -107,6 +107,13 @@ def test_headings_naming_a_time_frame(heading, timeframe):
     assert (read_heading(heading, banner=False).kind == "timeframe") is timeframe
 
 
+def test_a_title_naming_one_year_is_that_calendar_year():
+    from normalise.document import bare_year
+    assert bare_year("City of Winston-Salem 2020 Sustainability Plan") == ("2020", date(2020, 1, 1), date(2020, 12, 31))
+    assert bare_year("Portfolio Plan 2017/18") is None  # a financial year is a period, read elsewhere
+    assert bare_year("Plan 2018 to 2022") is None
+
+
 def test_a_status_mark_the_key_defines_comes_off_the_title():
     """'Already In Place = (Y)' (Atlanta's key, PDF p60): '... Fund (Y)' is the title and its status."""
     from normalise.legends import STATUS_MARK_LEGEND_RE, Legends
