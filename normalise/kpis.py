@@ -46,6 +46,18 @@ def figures_in(table: ExtractedTable, col: int, label: str) -> bool:
     return bool(filled) and sum(parse_number(t) is not None for t in filled) >= FIGURES_SHARE * len(filled)
 
 
+MIN_FIGURES = 2  # figures (not years) a table aligned in the open must hold under headers like a figure's
+YEAR_RE = re.compile(r"^\s*(?:19|20)\d\d\s*$")
+
+
+def holds_figures(table: ExtractedTable, header: list[str]) -> bool:
+    """Under headers like a figure's (a period, a target), some cells hold numbers that are no years:
+    a row of years over words ('2021 full Plan update') is a timeline."""
+    figure_cols = {col for col, label in enumerate(header) if col and KPI_HEADER_RE.search(label)}
+    texts = [clean_text(c.text) for c in table.cells if c.col in figure_cols and c.row > 0]
+    return sum(bool(t) and parse_number(t) is not None and not YEAR_RE.match(t) for t in texts) >= MIN_FIGURES
+
+
 REPEATED_SHARE = 0.5  # of a first row's filled cells after the name that repeat the last KPI table's values
 
 
@@ -152,9 +164,10 @@ class KpiTables:
         if self.repeats_body_values(table, first):
             self.read(table, self.header, 0)  # its first row holds values the last table's rows held: it goes on
             return True
-        # before any action table, only an indicator table that says so, or shows its figures, counts; and
-        # so for a table aligned in the open: years over words are a timeline as often as indicators
-        strict = (action_layout is None or table.reader in UNFRAMED_READERS) and not has_figures(table, first)
+        # before any action table, only an indicator table that says so, or shows its figures, counts; a
+        # table aligned in the open needs a column of figures: years over words are a timeline, not indicators
+        strict = action_layout is None and not has_figures(table, first) or table.reader in UNFRAMED_READERS \
+            and not holds_figures(table, first) and not any(KPI_NAME_RE.search(h) for h in first)
         if is_kpi_table(first, strict=strict) \
                 or is_targets_table(table, first):
             self.read(table, first, 1)

@@ -382,6 +382,9 @@ def test_designed_pages_invent_nothing(real_dev_db):
     rows = db_rows(real_dev_db, "SELECT count(*) AS n FROM v_actions WHERE document = :d",
                    d="us_atlanta_ga_clean_energy_plan_2018.pdf")
     assert rows[0]["n"] <= 129  # what the page holds, as the expected file counts it
+    measures = db_rows(real_dev_db, "SELECT count(*) AS n FROM v_measures WHERE document = :d",
+                       d="us_atlanta_ga_clean_energy_plan_2018.pdf")
+    assert measures[0]["n"] == 0  # p69's revision cycle ('2021 full Plan update' under '2021') is a timeline
 
 
 def page_table(pdf_name: str, page: int):
