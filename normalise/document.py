@@ -26,6 +26,7 @@ MONTH_NAME = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*"
 PERIOD_RE = re.compile(
     rf"(?P<label>(?:(?P<m1>{MONTH_NAME})\s+)?(?P<y1>(?:19|20)\d\d)\s*(?:/|–|-|to)\s*(?:(?P<m2>{MONTH_NAME})\s+)?(?P<y2>(?:19|20)?\d\d))(?!\d)")
 TITLE_WRAP_WORDS = 6  # a capitals line this short under a capitals title is the rest of the title
+TITLE_LABEL_RE = re.compile(r"^\s*TITLE:\s*")
 COVER_TYPE = 1.6  # times the body's line height: type this large on the first page is the cover's title
 SAME_TYPE = 0.1  # of the line height: lines whose heights differ by less are set in one size
 TITLE_LINE_GAP = 1.0  # line heights: the lines of one title stand at most this far apart (a blank line parts them)
@@ -97,12 +98,12 @@ def find_title(lines: list[str]) -> str | None:
     goes on over a short next line in capitals like it, or one that finishes the name of its kind
     ('... Portfolio Plan' over 'Update 2017/18')."""
     specific = [p for _, p in vocabulary()["doc_types"][:-2]]  # not the generic 'plan' / 'strategy'
-    index = next((i for i, line in enumerate(lines) if re.match(r"^\s*TITLE:", line)), None)
+    index = next((i for i, line in enumerate(lines) if TITLE_LABEL_RE.match(line)), None)
     if index is None:
         index = next((i for i, line in enumerate(lines) if any(p.search(line) for p in specific)), 0 if lines else None)
     if index is None:
         return None
-    title = re.sub(r"^\s*TITLE:\s*", "", lines[index]).strip()
+    title = TITLE_LABEL_RE.sub("", lines[index]).strip()
     following = lines[index + 1].strip() if index + 1 < len(lines) else ""
     wrapped = f"{title} {following}"
     if len(following.split()) <= TITLE_WRAP_WORDS and (title.isupper() and following.isupper()
@@ -205,9 +206,8 @@ def bare_year(title: str | None) -> tuple[str, date, date] | None:
 
 def read_facts(doc: ExtractedDocument) -> DocumentFacts:
     lines = opening_text(doc)
-    printed = find_title(lines)
-    on_cover = cover_title(doc)
-    facts = DocumentFacts(title=on_cover if on_cover and not any(re.match(r"^\s*TITLE:", ln) for ln in lines) else printed)
+    labelled = any(TITLE_LABEL_RE.match(line) for line in lines)  # 'TITLE: ...' says it outright
+    facts = DocumentFacts(title=(not labelled and cover_title(doc)) or find_title(lines))
     facts.council = find_publisher(lines)
     facts.doc_type = find_doc_type(facts.title, lines)
     found = plan_period(facts.title, doc) or bare_year(facts.title)
